@@ -1,0 +1,288 @@
+"""`neurolab-run`: the headless front end on the same engine as the desktop app.
+
+Exit codes: 0 done, 1 the run failed, 2 bad input (one line on stderr), 130 interrupted by
+Ctrl-C (everything finished so far is in the project file).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    from neurolab import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="neurolab-run",
+        description="Evolve neural networks headless: run an experiment into a project file.",
+    )
+    parser.add_argument("--version", action="version", version=f"neurolab {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", help="run an experiment (from a spec file and/or flags)")
+    run.add_argument("spec", nargs="?", help="experiment spec (TOML); flags override it")
+    source = run.add_mutually_exclusive_group()
+    source.add_argument("--dataset", metavar="NAME", help="a built-in dataset (see `datasets`)")
+    source.add_argument("--data", metavar="FILE", help="a CSV file")
+    run.add_argument("--target", metavar="COLUMN", help="the CSV column to predict")
+    run.add_argument("--features", metavar="A,B,..", help="only these CSV columns as features")
+    run.add_argument("--task", choices=["classification", "regression"])
+    run.add_argument("--engine", choices=["ga", "random"])
+    run.add_argument("--population", type=int, metavar="N")
+    run.add_argument("--generations", type=int, metavar="N")
+    run.add_argument("--budget-seconds", type=float, metavar="S", help="stop after S seconds")
+    run.add_argument("--workers", type=int, metavar="N", help="1 = in-process; more = a pool")
+    run.add_argument("--device", metavar="auto|cpu|cuda|cuda:N")
+    run.add_argument("--seed", type=int, metavar="N")
+    run.add_argument("--out", metavar="FILE.nlab", help="project file (default: NAME.nlab)")
+    run.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+
+    show = commands.add_parser("show", help="summarise a project file")
+    show.add_argument("project", metavar="FILE.nlab")
+    show.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+
+    commands.add_parser("datasets", help="list the built-in datasets")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    multiprocessing.freeze_support()  # a frozen app's spawned workers must not re-run main
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # `neurolab-run SPEC.toml ...` is shorthand for `neurolab-run run SPEC.toml ...`.
+    if argv and argv[0].endswith(".toml"):
+        argv.insert(0, "run")
+    args = _parser().parse_args(argv)
+
+    from neurolab.errors import NeuroLabError
+
+    try:
+        if args.command == "run":
+            return _run(args)
+        if args.command == "show":
+            return _show(args)
+        return _datasets()
+    except NeuroLabError as exc:
+        print(f"neurolab-run: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("neurolab-run: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+# --- run ----------------------------------------------------------------------------------
+def _spec_from_args(args: argparse.Namespace):
+    from neurolab.errors import SpecError
+    from neurolab.spec import ExperimentSpec
+
+    if args.spec:
+        spec = ExperimentSpec.from_toml(args.spec)
+    elif args.dataset or args.data:
+        name = args.dataset or Path(args.data).stem
+        spec = ExperimentSpec.from_dict({"name": name, "data": _data_section(args)})
+    else:
+        raise SpecError(
+            "nothing to run: give a spec file, --dataset NAME or --data FILE --target COLUMN"
+        )
+    overrides: dict[str, Any] = {}
+    if args.spec and (args.dataset or args.data):
+        overrides["data"] = _data_section(args)
+    elif args.features or args.target:
+        if spec.data.csv is None:
+            raise SpecError("--target and --features apply to a CSV (--data FILE)")
+        if args.target:
+            overrides["data.target"] = args.target
+        if args.features:
+            overrides["data.features"] = _split(args.features)
+    for flag, key in (
+        ("task", "task"),
+        ("engine", "engine.kind"),
+        ("population", "engine.population"),
+        ("generations", "budget.generations"),
+        ("budget_seconds", "budget.seconds"),
+        ("workers", "execution.workers"),
+        ("device", "execution.device"),
+        ("seed", "seed"),
+    ):
+        if getattr(args, flag) is not None:
+            overrides[key] = getattr(args, flag)
+    return spec.with_overrides(overrides) if overrides else spec
+
+
+def _data_section(args: argparse.Namespace) -> dict[str, Any]:
+    from neurolab.errors import SpecError
+
+    if args.dataset:
+        if args.target or args.features:
+            raise SpecError("--target and --features apply to a CSV (--data FILE), not --dataset")
+        return {"name": args.dataset}
+    if not args.target:
+        raise SpecError(f"--data {args.data}: also give --target COLUMN (the column to predict)")
+    section: dict[str, Any] = {"csv": str(Path(args.data).resolve()), "target": args.target}
+    if args.features:
+        section["features"] = _split(args.features)
+    return section
+
+
+def _split(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _run(args: argparse.Namespace) -> int:
+    from neurolab.cli_progress import ProgressPrinter
+    from neurolab.data import load_data
+    from neurolab.runner import Runner
+    from neurolab.store import ProjectStore
+
+    spec = _spec_from_args(args)
+    out = Path(args.out or f"{spec.name}.nlab")
+    # Check everything a user can get wrong before the project file is touched.
+    data = load_data(spec.data, spec.task, spec.seed)
+    if out.exists():
+        ProjectStore(out, create=False).close()  # refuses a file that is not a project
+    printer = ProgressPrinter(sys.stderr)
+    for note in data.notes:
+        printer.note(note)
+    runner = Runner(spec, out, [printer], data=data)
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        summary = runner.run()
+    except KeyboardInterrupt:
+        printer.close()
+        print(f"neurolab-run: interrupted; finished candidates are kept in {out}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as exc:
+        from neurolab.errors import NeuroLabError
+
+        printer.close()
+        if isinstance(exc, NeuroLabError):
+            raise
+        print(f"neurolab-run: the run failed: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    printer.close()
+    with ProjectStore(out, create=False) as store:
+        _print_summary(store, summary.run_id, args.json)
+    return EXIT_OK
+
+
+def _raise_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+# --- show ---------------------------------------------------------------------------------
+def _show(args: argparse.Namespace) -> int:
+    from neurolab.errors import ProjectFileError
+    from neurolab.store import ProjectStore
+
+    with ProjectStore(args.project, create=False) as store:
+        run = store.latest_run()
+        if run is None:
+            raise ProjectFileError(f"{args.project}: the project holds no run yet")
+        _print_summary(store, run.run_id, args.json)
+    return EXIT_OK
+
+
+def _summary_dict(store, run_id: int) -> dict[str, Any]:
+    run = next(r for r in store.runs() if r.run_id == run_id)
+    candidates = store.candidates(run_id)
+    best = store.best(run_id)
+    return {
+        "metric": run.metric,
+        "best": None
+        if best is None
+        else {
+            "id": best.candidate_id,
+            "generation": best.generation,
+            "val": best.val_metric,
+            "test": best.test_metric,
+            "params": best.params,
+            "genome": best.genome,
+        },
+        "candidates": len(candidates),
+        "failed": sum(c.status == "failed" for c in candidates),
+        "seconds": round(run.seconds, 3),
+        "status": run.status,
+        "project": str(store.path.resolve()),
+    }
+
+
+def _print_summary(store, run_id: int, as_json: bool) -> None:
+    from neurolab.genome import Genome
+
+    summary = _summary_dict(store, run_id)
+    if as_json:
+        print(json.dumps(summary))
+        return
+    run = next(r for r in store.runs() if r.run_id == run_id)
+    metric = summary["metric"]
+    best = summary["best"]
+    lines = [
+        f"Experiment: {run.spec.get('name', '?')} on {_describe_data(run.spec)} ({run.spec.get('task')})"
+    ]
+    if best is None:
+        lines.append("No candidate finished successfully.")
+    else:
+        genome = Genome.from_dict(best["genome"])
+        n_in, n_out = _io_sizes(store, run_id, run)
+        widths = (
+            [str(n_in)] + [f"{ly.width} {ly.activation}" for ly in genome.layers] + [str(n_out)]
+        )
+        lines += [
+            f"Best network: candidate {best['id']} (generation {best['generation']})",
+            f"  layers      {' → '.join(widths)}",
+            f"  dropout     {', '.join(f'{ly.dropout:g}' for ly in genome.layers) or '-'}",
+            f"  training    {genome.optimizer}, learning rate {genome.learning_rate:.2e}, "
+            f"weight decay {genome.weight_decay:g}, batch {genome.batch_size}, "
+            f"up to {genome.epochs} epochs",
+            f"  parameters  {best['params']:,}",
+            f"  validation  {metric} {best['val']:.4f}",
+            f"  test        {metric} {best['test']:.4f}",
+        ]
+    lines += [
+        f"Run {run_id}: {summary['status']}, {summary['candidates']} candidates "
+        f"({summary['failed']} failed) in {summary['seconds']:.1f} s on {run.device}",
+        f"Project: {summary['project']}",
+    ]
+    print("\n".join(lines))
+
+
+def _describe_data(spec: dict[str, Any]) -> str:
+    data = spec.get("data", {})
+    return data.get("name") or f"{Path(data.get('csv', '?')).name} → {data.get('target')}"
+
+
+def _io_sizes(store, run_id: int, run) -> tuple[int, int]:
+    """Input and output widths of the best network, read from its stored weights."""
+    best = store.best(run_id)
+    weights = store.load_weights(run_id, best.candidate_id) if best else None
+    if not weights:
+        return 0, 0
+    names = sorted(k for k in weights if k.endswith(".weight"))
+    ordered = sorted(names, key=lambda k: int(k.split(".")[0]))
+    return int(weights[ordered[0]].shape[1]), int(weights[ordered[-1]].shape[0])
+
+
+# --- datasets -----------------------------------------------------------------------------
+def _datasets() -> int:
+    from neurolab.data import list_datasets
+
+    rows = list_datasets()
+    width = max(len(info.name) for info in rows)
+    for info in rows:
+        params = ", ".join(f"{k}={v}" for k, v in info.default_params.items())
+        print(
+            f"{info.name:<{width}}  {info.task:<14}  {info.description}"
+            + (f"  [{params}]" if params else "")
+        )
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,98 @@
+"""Live progress of a run on stderr: one updating line on a terminal, plain lines in a log."""
+
+from __future__ import annotations
+
+import time
+from typing import TextIO
+
+from neurolab.events import (
+    CandidateFinished,
+    Event,
+    GenerationFinished,
+    RunFinished,
+    RunProgress,
+    RunStarted,
+)
+
+
+def _clock(seconds: float | None) -> str:
+    if seconds is None:
+        return "--:--"
+    seconds = int(seconds)
+    return (
+        f"{seconds // 60:02d}:{seconds % 60:02d}"
+        if seconds < 3600
+        else f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+    )
+
+
+def _score(value: float | None) -> str:
+    return "-" if value is None else f"{value:.4f}"
+
+
+class ProgressPrinter:
+    """An event sink for the CLI."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.live = stream.isatty()
+        self._last_draw = 0.0
+        self._line_open = False
+        self.metric = "metric"
+        self._progress: RunProgress | None = None
+
+    def note(self, text: str) -> None:
+        self._println(f"data: {text}")
+
+    def _println(self, text: str) -> None:
+        if self._line_open:
+            self.stream.write("\r\033[K")
+            self._line_open = False
+        self.stream.write(text + "\n")
+        self.stream.flush()
+
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, RunStarted):
+            self.metric = event.metric
+            self._println(
+                f"run {event.run_id}: {event.population} per generation × {event.generations} "
+                f"generations on {event.device} -> {event.project}"
+            )
+        elif isinstance(event, RunProgress):
+            self._progress = event
+            if not self.live:
+                return
+            now = time.monotonic()
+            if now - self._last_draw >= 0.2:
+                self._last_draw = now
+                self.stream.write(
+                    f"\r\033[Kgeneration {event.generation + 1}/{event.generations}  "
+                    f"best {self.metric} {_score(event.best_so_far)}  "
+                    f"candidates {event.candidates_done} ({event.candidates_failed} failed)  "
+                    f"elapsed {_clock(event.elapsed)}  ETA {_clock(event.eta)}"
+                )
+                self.stream.flush()
+                self._line_open = True
+        elif isinstance(event, CandidateFinished) and event.record.status == "failed":
+            self._println(f"candidate {event.record.candidate_id} failed: {event.record.error}")
+        elif isinstance(event, GenerationFinished):
+            totals = ""
+            if self._progress is not None:
+                p = self._progress
+                totals = (
+                    f"  candidates {p.candidates_done} ({p.candidates_failed} failed)"
+                    f"  elapsed {_clock(p.elapsed)}  ETA {_clock(p.eta)}"
+                )
+            self._println(
+                f"generation {event.generation + 1}/{self._progress.generations if self._progress else '?'}:"
+                f" best {_score(event.best)}  mean {_score(event.mean)}"
+                f"  best so far {_score(event.best_so_far)}{totals}"
+            )
+        elif isinstance(event, RunFinished):
+            self._println(f"run {event.status} after {_clock(event.seconds)}")
+
+    def close(self) -> None:
+        if self._line_open:
+            self.stream.write("\n")
+            self._line_open = False
+        self.stream.flush()

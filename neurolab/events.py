@@ -1,0 +1,153 @@
+"""Everything a front end shows, as frozen dataclasses the Runner emits.
+
+The CLI prints them; the GUI's run controller turns them into queued Qt signals. An `EventSink`
+is any callable taking one event; sinks are called on the Runner's thread and must be quick.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class RunStarted:
+    run_id: int
+    project: str
+    spec: dict[str, Any]
+    metric: str  # "accuracy" | "r2"
+    generations: int
+    population: int
+    device: str
+    data_notes: tuple[str, ...] = ()
+    resumed: bool = False
+
+
+@dataclass(frozen=True)
+class GenerationStarted:
+    generation: int
+    candidates: int
+
+
+@dataclass(frozen=True)
+class CandidateStarted:
+    candidate_id: int
+    generation: int
+    genome: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class EpochReport:
+    """Streamed while a candidate trains (throttled by the executor)."""
+
+    candidate_id: int
+    epoch: int
+    train_loss: float
+    val_loss: float
+    val_metric: float
+
+
+@dataclass(frozen=True)
+class BoundarySnapshot:
+    """Class probabilities (or predictions) of a training candidate on the data's plot grid.
+
+    `values` has shape (resolution, resolution, n_classes) for classification over a 2-D
+    grid, or (resolution,) for 1-D regression curves.
+    """
+
+    candidate_id: int
+    epoch: int
+    values: np.ndarray = field(compare=False)
+
+
+@dataclass(frozen=True)
+class CandidateRecord:
+    """A finished candidate as stored in the project file."""
+
+    candidate_id: int
+    generation: int
+    genome: dict[str, Any]
+    status: str  # "ok" | "failed" | "cancelled"
+    val_metric: float | None
+    test_metric: float | None
+    train_metric: float | None
+    params: int
+    epochs: int
+    seconds: float
+    train_losses: tuple[float, ...] = ()
+    val_losses: tuple[float, ...] = ()
+    parents: tuple[int, ...] = ()
+    origin: str = "random"
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class CandidateFinished:
+    record: CandidateRecord
+    is_best: bool  # a new best of the run
+
+
+@dataclass(frozen=True)
+class GenerationFinished:
+    generation: int
+    best: float | None
+    mean: float | None
+    worst: float | None
+    evaluated: int
+    failed: int
+    best_so_far: float | None
+    best_candidate_id: int | None
+    seconds: float
+
+
+@dataclass(frozen=True)
+class RunProgress:
+    """A heartbeat with totals, emitted after each finished candidate."""
+
+    generation: int
+    generations: int
+    candidates_done: int
+    candidates_failed: int
+    elapsed: float
+    eta: float | None
+    best_so_far: float | None
+
+
+@dataclass(frozen=True)
+class RunFinished:
+    run_id: int
+    status: str  # "finished" | "stopped" | "interrupted"
+    best: CandidateRecord | None
+    candidates: int
+    failed: int
+    seconds: float
+    project: str
+
+
+@dataclass(frozen=True)
+class RunFailed:
+    message: str
+
+
+@dataclass(frozen=True)
+class StateChanged:
+    state: str  # "running" | "paused" | "stopping"
+
+
+Event = (
+    RunStarted
+    | GenerationStarted
+    | CandidateStarted
+    | EpochReport
+    | BoundarySnapshot
+    | CandidateFinished
+    | GenerationFinished
+    | RunProgress
+    | RunFinished
+    | RunFailed
+    | StateChanged
+)
+EventSink = Callable[[Event], None]

@@ -1,0 +1,19 @@
+"""Executors: where candidates train (see `base.Executor`)."""
+
+from __future__ import annotations
+
+from neurolab.data.dataset import PreparedData
+from neurolab.events import EventSink
+from neurolab.execution.base import Executor
+from neurolab.execution.inline import InlineExecutor
+from neurolab.execution.process_pool import ProcessPoolExecutor
+from neurolab.execution.worker import CandidateTask
+
+__all__ = ["CandidateTask", "Executor", "InlineExecutor", "ProcessPoolExecutor", "make_executor"]
+
+
+def make_executor(data: PreparedData, device: str, workers: int, emit: EventSink) -> Executor:
+    """One worker trains inline (no start-up cost); more get a pool of spawned processes."""
+    if workers <= 1:
+        return InlineExecutor(data, device, emit)
+    return ProcessPoolExecutor(data, device, emit, workers)

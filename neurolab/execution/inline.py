@@ -1,0 +1,59 @@
+"""Candidates trained one after another in the calling thread: no start-up cost, no isolation."""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Iterator
+
+from neurolab.data.dataset import PreparedData
+from neurolab.events import EventSink
+from neurolab.execution.worker import CandidateTask, WorkerContext
+from neurolab.train.trainer import TrainResult
+
+
+class InlineExecutor:
+    def __init__(self, data: PreparedData, device: str, emit: EventSink) -> None:
+        import torch
+
+        # Small networks gain nothing from intra-op threads and lose a lot when the cores are
+        # busy; one thread also makes inline results match a pool worker's bit for bit.
+        torch.set_num_threads(1)
+        self.device = device
+        self._context = WorkerContext(data, device)
+        self._emit = emit
+        self._queue: deque[CandidateTask] = deque()
+        self._cancelled = threading.Event()
+        self._running = threading.Event()
+        self._running.set()
+
+    def submit(self, tasks: list[CandidateTask]) -> None:
+        self._cancelled.clear()
+        self._queue.extend(tasks)
+
+    def _keep_going(self) -> bool:
+        # Pausing blocks between epochs; cancel also releases a pause.
+        while not self._running.wait(0.1):
+            if self._cancelled.is_set():
+                break
+        return not self._cancelled.is_set()
+
+    def results(self) -> Iterator[tuple[CandidateTask, TrainResult]]:
+        while self._queue:
+            task = self._queue.popleft()
+            if self._cancelled.is_set():
+                yield task, TrainResult(status="cancelled", error="stopped before it started")
+                continue
+            yield task, self._context.evaluate(task, self._emit, self._keep_going)
+
+    def cancel(self) -> None:
+        self._cancelled.set()
+
+    def pause(self) -> None:
+        self._running.clear()
+
+    def resume(self) -> None:
+        self._running.set()
+
+    def close(self) -> None:
+        self._queue.clear()

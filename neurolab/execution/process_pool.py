@@ -1,0 +1,196 @@
+"""A pool of spawned worker processes that live for the whole run.
+
+Each worker gets the dataset once, at start, then trains one candidate at a time, streaming its
+events back over its own pipe. The parent knows which candidate each worker holds, so a worker
+that dies (an exception in C code, a segfault, the OOM killer) fails exactly that candidate
+with the reason, is replaced, and the run goes on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing as mp
+import os
+import signal
+import time
+from collections import deque
+from collections.abc import Iterator
+from multiprocessing.connection import Connection, wait
+
+from neurolab.data.dataset import PreparedData
+from neurolab.events import EventSink
+from neurolab.execution.worker import CandidateTask, WorkerContext
+from neurolab.train.trainer import TrainResult
+
+_CANCEL, _PAUSE, _RESUME, _QUIT = "cancel", "pause", "resume", "quit"
+
+
+def _worker_main(conn: Connection, data: PreparedData, device: str, threads: int) -> None:
+    """Worker process: loop over tasks until told to quit or the parent goes away."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    import torch
+
+    torch.set_num_threads(threads)
+    context = WorkerContext(data, device)
+    paused = quitting = False
+
+    def keep_going() -> bool:
+        # Read control messages between epochs; block while paused.
+        nonlocal paused, quitting
+        while conn.poll(None if paused else 0):
+            message = conn.recv()
+            if message in (_CANCEL, _QUIT):
+                paused, quitting = False, message == _QUIT
+                return False
+            paused = message == _PAUSE
+        return True
+
+    while not quitting:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            return
+        if message == _QUIT:
+            return
+        if message in (_PAUSE, _RESUME, _CANCEL):
+            paused = message == _PAUSE
+            continue
+        result = context.evaluate(message, conn.send, keep_going)
+        try:
+            conn.send(("done", message.candidate_id, result))
+        except OSError:
+            return  # the parent is gone
+
+
+class _Worker:
+    def __init__(self, ctx, data: PreparedData, device: str, threads: int) -> None:
+        self.conn, child = ctx.Pipe()
+        self.process = ctx.Process(
+            target=_worker_main, args=(child, data, device, threads), daemon=True
+        )
+        self.process.start()
+        child.close()
+        self.task: CandidateTask | None = None
+
+
+class ProcessPoolExecutor:
+    """`workers` spawned processes; see `neurolab.execution.base.Executor` for the lifecycle."""
+
+    def __init__(self, data: PreparedData, device: str, emit: EventSink, workers: int) -> None:
+        self.device = device
+        self._data, self._emit = data, emit
+        self._ctx = mp.get_context("spawn")
+        # Split the cores so workers do not oversubscribe them.
+        self._threads = max(1, (os.cpu_count() or 1) // workers)
+        self._workers = [self._spawn() for _ in range(workers)]
+        self._queue: deque[CandidateTask] = deque()
+        self._cancelled = False
+        self._paused = False
+        self._crashes_in_a_row = 0
+
+    def _spawn(self) -> _Worker:
+        return _Worker(self._ctx, self._data, self.device, self._threads)
+
+    def submit(self, tasks: list[CandidateTask]) -> None:
+        self._cancelled = False
+        self._queue.extend(tasks)
+
+    def _dispatch(self) -> None:
+        for worker in self._workers:
+            if worker.task is None and self._queue and not self._paused:
+                worker.task = self._queue.popleft()
+                worker.conn.send(worker.task)
+
+    def results(self) -> Iterator[tuple[CandidateTask, TrainResult]]:
+        while True:
+            while self._cancelled and self._queue:
+                yield (
+                    self._queue.popleft(),
+                    TrainResult("cancelled", error="stopped before it started"),
+                )
+            self._dispatch()
+            busy = [w for w in self._workers if w.task is not None]
+            if not busy:
+                if not self._queue:
+                    return
+                time.sleep(0.1)  # paused with work queued
+                continue
+            ready = wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout=0.1)
+            for worker in busy:
+                outcome = self._receive(worker, ready)
+                if outcome is not None:
+                    yield outcome
+
+    def _receive(self, worker: _Worker, ready: list) -> tuple[CandidateTask, TrainResult] | None:
+        """Forward a worker's streamed events; return its task's result when it has one."""
+        task = worker.task
+        try:
+            while worker.conn in ready and worker.conn.poll():
+                message = worker.conn.recv()
+                if isinstance(message, tuple) and message[0] == "done":
+                    worker.task = None
+                    self._crashes_in_a_row = 0
+                    return task, message[2]
+                self._emit(message)
+        except (EOFError, OSError):
+            pass
+        if worker.process.sentinel in ready or not worker.process.is_alive():
+            worker.process.join(1)
+            code = worker.process.exitcode
+            self._crashes_in_a_row += 1
+            if self._crashes_in_a_row > 2 * len(self._workers) + 2:
+                raise RuntimeError(
+                    f"worker processes keep dying ({_death_reason(code)}); the run cannot go on"
+                )
+            self._replace(worker)
+            return task, TrainResult(status="failed", error=_death_reason(code))
+        return None
+
+    def _replace(self, dead: _Worker) -> None:
+        dead.conn.close()
+        self._workers[self._workers.index(dead)] = self._spawn()
+
+    def _broadcast(self, message: str) -> None:
+        for worker in self._workers:
+            # A dead worker's pipe raises; `results` notices the death itself.
+            if worker.task is not None:
+                with contextlib.suppress(OSError):
+                    worker.conn.send(message)
+
+    def cancel(self) -> None:
+        self._cancelled = True
+        self._broadcast(_CANCEL)
+
+    def pause(self) -> None:
+        self._paused = True
+        self._broadcast(_PAUSE)
+
+    def resume(self) -> None:
+        self._paused = False
+        self._broadcast(_RESUME)
+
+    def close(self) -> None:
+        for worker in self._workers:
+            with contextlib.suppress(OSError):
+                worker.conn.send(_QUIT)
+        # Busy workers stop after their current epoch; give them all together a moment.
+        deadline = time.monotonic() + 2.0
+        for worker in self._workers:
+            worker.process.join(timeout=max(0.0, deadline - time.monotonic()))
+        for worker in self._workers:
+            if worker.process.is_alive():
+                worker.process.kill()  # the last resort: it did not stop in time
+                worker.process.join(timeout=2)
+            worker.conn.close()
+        self._workers = []
+
+
+def _death_reason(exitcode: int | None) -> str:
+    if exitcode is not None and exitcode < 0:
+        try:
+            name = signal.Signals(-exitcode).name
+        except ValueError:
+            name = f"signal {-exitcode}"
+        hint = " (out of memory?)" if name == "SIGKILL" else ""
+        return f"worker process was killed by {name}{hint}"
+    return f"worker process exited unexpectedly (exit code {exitcode})"

@@ -1,0 +1,99 @@
+"""What a worker does with one candidate: train it and stream progress as events.
+
+Shared by every executor, so a candidate trains the same way inline, in a process pool or
+(later) on a cluster. Only plain data comes in (`CandidateTask`, `PreparedData`) and goes out
+(events, `TrainResult`).
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from safetensors.torch import load as safetensors_load
+
+from neurolab.data.dataset import PreparedData
+from neurolab.events import BoundarySnapshot, CandidateStarted, EpochReport, Event
+from neurolab.genome import Genome
+from neurolab.model import build_model
+from neurolab.train.boundary import BoundaryGrid
+from neurolab.train.trainer import TrainResult, train_candidate
+
+# At most this many progress messages per second per worker (the GUI redraws at ~15 Hz anyway).
+PROGRESS_INTERVAL = 0.05
+SNAPSHOT_INTERVAL = 0.25
+
+
+@dataclass(frozen=True)
+class CandidateTask:
+    candidate_id: int
+    generation: int
+    genome: dict[str, Any]
+    seed: int
+    patience: int
+    snapshots: bool = False  # stream decision-boundary snapshots while it trains
+
+
+class WorkerContext:
+    """Per-worker state kept for the whole run: the data and its plot grid, built once."""
+
+    def __init__(self, data: PreparedData, device: str) -> None:
+        self.data, self.device = data, device
+        self._grid: BoundaryGrid | None | bool = False  # False = not computed yet
+
+    @property
+    def grid(self) -> BoundaryGrid | None:
+        if self._grid is False:
+            self._grid = BoundaryGrid.from_data(self.data)
+        return self._grid  # type: ignore[return-value]
+
+    def evaluate(
+        self,
+        task: CandidateTask,
+        send: Callable[[Event], None],
+        keep_going: Callable[[], bool] = lambda: True,
+    ) -> TrainResult:
+        """Train one candidate; exceptions become a failed result with the reason."""
+        send(CandidateStarted(task.candidate_id, task.generation, task.genome))
+        genome = Genome.from_dict(task.genome)
+        grid = self.grid if task.snapshots else None
+        last = {"progress": 0.0, "snapshot": 0.0}
+
+        def on_epoch(epoch, train_loss, val_loss, val_metric, model) -> bool:
+            now = time.monotonic()
+            if now - last["progress"] >= PROGRESS_INTERVAL:
+                last["progress"] = now
+                send(EpochReport(task.candidate_id, epoch, train_loss, val_loss, val_metric))
+            if grid is not None and now - last["snapshot"] >= SNAPSHOT_INTERVAL:
+                last["snapshot"] = now
+                send(
+                    BoundarySnapshot(task.candidate_id, epoch, grid.predict(model, self.data.task))
+                )
+                model.train()
+            return keep_going()
+
+        try:
+            result = train_candidate(
+                genome,
+                self.data,
+                seed=task.seed,
+                patience=task.patience,
+                device=self.device,
+                on_epoch=on_epoch,
+            )
+        except Exception as exc:  # a candidate must never take the run down
+            detail = traceback.format_exception_only(exc)[-1].strip()
+            return TrainResult(status="failed", error=f"training raised {detail}")
+        if grid is not None and result.weights is not None:
+            send(
+                BoundarySnapshot(task.candidate_id, -1, self.final_boundary(genome, result.weights))
+            )
+        return result
+
+    def final_boundary(self, genome: Genome, weights: bytes):
+        model = build_model(genome, self.data.n_features, self.data.n_outputs)
+        model.load_state_dict(safetensors_load(weights))
+        return self.grid.predict(model, self.data.task)

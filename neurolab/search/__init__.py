@@ -1,0 +1,37 @@
+"""Search engines behind one ask/tell protocol (see `base.SearchEngine`)."""
+
+from __future__ import annotations
+
+from neurolab.genome import SearchSpace
+from neurolab.search.base import WORST_FITNESS, Evaluation, Proposal, SearchEngine
+from neurolab.search.evolution import GeneticSearch
+from neurolab.search.random_search import RandomSearch
+from neurolab.spec import ExperimentSpec
+
+__all__ = [
+    "WORST_FITNESS",
+    "Evaluation",
+    "GeneticSearch",
+    "Proposal",
+    "RandomSearch",
+    "SearchEngine",
+    "make_engine",
+]
+
+
+def make_engine(spec: ExperimentSpec) -> SearchEngine:
+    """The engine the spec names, seeded from the spec."""
+    space = SearchSpace.from_spec(spec.search_space)
+    settings, generations = spec.engine, spec.budget.generations
+    if settings.kind == "random":
+        return RandomSearch(space, settings.population, generations, spec.seed)
+    return GeneticSearch(
+        space,
+        population=settings.population,
+        generations=generations,
+        seed=spec.seed,
+        tournament_size=settings.tournament_size,
+        crossover_prob=settings.crossover_prob,
+        mutation_prob=settings.mutation_prob,
+        elites=settings.elites,
+    )

@@ -1,0 +1,334 @@
+"""`ProjectStore`: the `.nlab` project file, one SQLite database.
+
+Lifecycle: `ProjectStore(path)` opens (or creates) the file and checks its schema version; the
+Runner calls `create_run`, then `add_candidate` once per finished candidate (one transaction
+each, so a crash loses only candidates in flight), `add_generation` after each generation and
+`finish_run` at the end. Front ends read with `runs`, `candidates`, `generations`, `best` and
+`load_weights`. Everything is JSON text, numbers or safetensors bytes: nothing is unpickled.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from neurolab.errors import ProjectFileError
+from neurolab.events import CandidateRecord, GenerationFinished
+
+if TYPE_CHECKING:
+    import torch
+
+SCHEMA_VERSION = 1
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY,
+    spec TEXT NOT NULL,
+    status TEXT NOT NULL,
+    metric TEXT NOT NULL,
+    device TEXT NOT NULL DEFAULT 'cpu',
+    data_notes TEXT NOT NULL DEFAULT '[]',
+    started REAL NOT NULL,
+    seconds REAL NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS candidates (
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    id INTEGER NOT NULL,
+    generation INTEGER NOT NULL,
+    genome TEXT NOT NULL,
+    parents TEXT NOT NULL DEFAULT '[]',
+    origin TEXT NOT NULL DEFAULT 'random',
+    status TEXT NOT NULL,
+    val_metric REAL,
+    test_metric REAL,
+    train_metric REAL,
+    params INTEGER NOT NULL,
+    epochs INTEGER NOT NULL,
+    seconds REAL NOT NULL,
+    train_losses TEXT NOT NULL DEFAULT '[]',
+    val_losses TEXT NOT NULL DEFAULT '[]',
+    error TEXT,
+    PRIMARY KEY (run_id, id)
+);
+CREATE TABLE IF NOT EXISTS generations (
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    generation INTEGER NOT NULL,
+    best REAL,
+    mean REAL,
+    worst REAL,
+    evaluated INTEGER NOT NULL,
+    failed INTEGER NOT NULL,
+    best_so_far REAL,
+    best_candidate_id INTEGER,
+    seconds REAL NOT NULL,
+    engine_state TEXT,
+    PRIMARY KEY (run_id, generation)
+);
+CREATE TABLE IF NOT EXISTS weights (
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    candidate_id INTEGER NOT NULL,
+    format TEXT NOT NULL DEFAULT 'safetensors',
+    data BLOB NOT NULL,
+    PRIMARY KEY (run_id, candidate_id)
+);
+"""
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    run_id: int
+    spec: dict[str, Any]
+    status: str  # "running" | "finished" | "stopped" | "interrupted" | "failed"
+    metric: str
+    device: str
+    data_notes: tuple[str, ...]
+    started: float
+    seconds: float
+
+
+class ProjectStore:
+    """One open `.nlab` file. Use as a context manager, or call `close()`."""
+
+    def __init__(self, path: str | Path, *, create: bool = True) -> None:
+        self.path = Path(path)
+        exists = self.path.exists() and self.path.stat().st_size > 0
+        if not exists and not create:
+            raise ProjectFileError(f"{self.path}: no such project file")
+        if exists:
+            _check_header(self.path)
+        try:
+            self._db = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            if exists:
+                self._check_version()
+            else:
+                self._create()
+        except sqlite3.DatabaseError as exc:
+            raise ProjectFileError(f"{self.path}: cannot be opened as a project ({exc})") from None
+
+    # --- opening ------------------------------------------------------------------------
+    def _create(self) -> None:
+        with self._db:
+            self._db.executescript(_SCHEMA)
+            self._db.execute(
+                "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+            )
+            self._db.execute("INSERT OR REPLACE INTO meta VALUES ('application', 'neurolab')")
+
+    def _check_version(self) -> None:
+        try:
+            row = self._db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        except sqlite3.DatabaseError:
+            row = None
+        if row is None:
+            raise ProjectFileError(f"{self.path}: an SQLite file, but not a NeuroLab project")
+        version = int(row[0])
+        if version > SCHEMA_VERSION:
+            raise ProjectFileError(
+                f"{self.path}: written by a newer NeuroLab (project format {version}, this "
+                f"version reads up to {SCHEMA_VERSION}); update NeuroLab to open it"
+            )
+        # Older versions migrate here as the schema grows.
+
+    def close(self) -> None:
+        with contextlib.suppress(sqlite3.DatabaseError):
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        self._db.close()
+
+    def __enter__(self) -> ProjectStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _write(self, sql: str, args: tuple = ()) -> sqlite3.Cursor:
+        try:
+            with self._db:
+                return self._db.execute(sql, args)
+        except sqlite3.OperationalError as exc:
+            raise ProjectFileError(f"{self.path}: cannot write ({exc})") from None
+
+    # --- writing (the Runner only) ------------------------------------------------------
+    def create_run(
+        self, spec: dict[str, Any], metric: str, device: str, data_notes: list[str]
+    ) -> int:
+        cursor = self._write(
+            "INSERT INTO runs (spec, status, metric, device, data_notes, started)"
+            " VALUES (?, 'running', ?, ?, ?, ?)",
+            (json.dumps(spec), metric, device, json.dumps(data_notes), time.time()),
+        )
+        return int(cursor.lastrowid)
+
+    def add_candidate(
+        self, run_id: int, record: CandidateRecord, weights: bytes | None = None
+    ) -> None:
+        """Store a finished candidate (and optionally its weights) in one transaction."""
+        try:
+            with self._db:
+                self._db.execute(
+                    "INSERT OR REPLACE INTO candidates VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (
+                        run_id,
+                        record.candidate_id,
+                        record.generation,
+                        json.dumps(record.genome),
+                        json.dumps(list(record.parents)),
+                        record.origin,
+                        record.status,
+                        record.val_metric,
+                        record.test_metric,
+                        record.train_metric,
+                        record.params,
+                        record.epochs,
+                        record.seconds,
+                        json.dumps(list(record.train_losses)),
+                        json.dumps(list(record.val_losses)),
+                        record.error,
+                    ),
+                )
+                if weights is not None:
+                    self._db.execute(
+                        "INSERT OR REPLACE INTO weights VALUES (?, ?, 'safetensors', ?)",
+                        (run_id, record.candidate_id, weights),
+                    )
+        except sqlite3.OperationalError as exc:
+            raise ProjectFileError(f"{self.path}: cannot write ({exc})") from None
+
+    def keep_weights(self, run_id: int, candidate_ids: set[int]) -> None:
+        """Drop stored weights of every candidate not in `candidate_ids` (the elites)."""
+        ids = sorted(candidate_ids)
+        marks = ",".join("?" * len(ids)) or "NULL"
+        self._write(
+            f"DELETE FROM weights WHERE run_id=? AND candidate_id NOT IN ({marks})",
+            (run_id, *ids),
+        )
+
+    def add_generation(
+        self, run_id: int, stats: GenerationFinished, engine_state: dict[str, Any] | None = None
+    ) -> None:
+        self._write(
+            "INSERT OR REPLACE INTO generations VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                run_id,
+                stats.generation,
+                stats.best,
+                stats.mean,
+                stats.worst,
+                stats.evaluated,
+                stats.failed,
+                stats.best_so_far,
+                stats.best_candidate_id,
+                stats.seconds,
+                json.dumps(engine_state) if engine_state is not None else None,
+            ),
+        )
+
+    def finish_run(self, run_id: int, status: str, seconds: float) -> None:
+        self._write("UPDATE runs SET status=?, seconds=? WHERE id=?", (status, seconds, run_id))
+
+    # --- reading ------------------------------------------------------------------------
+    def runs(self) -> list[RunInfo]:
+        rows = self._db.execute(
+            "SELECT id, spec, status, metric, device, data_notes, started, seconds FROM runs"
+            " ORDER BY id"
+        ).fetchall()
+        return [
+            RunInfo(r[0], json.loads(r[1]), r[2], r[3], r[4], tuple(json.loads(r[5])), r[6], r[7])
+            for r in rows
+        ]
+
+    def latest_run(self) -> RunInfo | None:
+        runs = self.runs()
+        return runs[-1] if runs else None
+
+    def candidates(self, run_id: int) -> list[CandidateRecord]:
+        rows = self._db.execute(
+            "SELECT id, generation, genome, status, val_metric, test_metric, train_metric,"
+            " params, epochs, seconds, train_losses, val_losses, parents, origin, error"
+            " FROM candidates WHERE run_id=? ORDER BY id",
+            (run_id,),
+        ).fetchall()
+        return [_record(row) for row in rows]
+
+    def generations(self, run_id: int) -> list[GenerationFinished]:
+        rows = self._db.execute(
+            "SELECT generation, best, mean, worst, evaluated, failed, best_so_far,"
+            " best_candidate_id, seconds FROM generations WHERE run_id=? ORDER BY generation",
+            (run_id,),
+        ).fetchall()
+        return [GenerationFinished(*row) for row in rows]
+
+    def engine_state(self, run_id: int) -> tuple[int, dict[str, Any]] | None:
+        """The engine checkpoint of the last finished generation, for resuming."""
+        row = self._db.execute(
+            "SELECT generation, engine_state FROM generations WHERE run_id=? AND engine_state"
+            " IS NOT NULL ORDER BY generation DESC LIMIT 1",
+            (run_id,),
+        ).fetchone()
+        return (row[0], json.loads(row[1])) if row else None
+
+    def best(self, run_id: int) -> CandidateRecord | None:
+        """The finished candidate with the highest validation metric (ties: the earliest)."""
+        row = self._db.execute(
+            "SELECT id, generation, genome, status, val_metric, test_metric, train_metric,"
+            " params, epochs, seconds, train_losses, val_losses, parents, origin, error"
+            " FROM candidates WHERE run_id=? AND val_metric IS NOT NULL AND status != 'failed'"
+            " ORDER BY val_metric DESC, id ASC LIMIT 1",
+            (run_id,),
+        ).fetchone()
+        return _record(row) if row else None
+
+    def load_weights(self, run_id: int, candidate_id: int) -> dict[str, torch.Tensor] | None:
+        row = self._db.execute(
+            "SELECT format, data FROM weights WHERE run_id=? AND candidate_id=?",
+            (run_id, candidate_id),
+        ).fetchone()
+        if row is None:
+            return None
+        from safetensors.torch import load as safetensors_load  # torch only when needed
+
+        if row[0] != "safetensors":
+            raise ProjectFileError(f"{self.path}: weights in unknown format {row[0]!r} refused")
+        try:
+            return safetensors_load(bytes(row[1]))
+        except Exception as exc:  # malformed bytes from a damaged or hostile file
+            raise ProjectFileError(f"{self.path}: stored weights are damaged ({exc})") from None
+
+
+def _record(row: tuple) -> CandidateRecord:
+    return CandidateRecord(
+        candidate_id=row[0],
+        generation=row[1],
+        genome=json.loads(row[2]),
+        status=row[3],
+        val_metric=row[4],
+        test_metric=row[5],
+        train_metric=row[6],
+        params=row[7],
+        epochs=row[8],
+        seconds=row[9],
+        train_losses=tuple(json.loads(row[10])),
+        val_losses=tuple(json.loads(row[11])),
+        parents=tuple(json.loads(row[12])),
+        origin=row[13],
+        error=row[14],
+    )
+
+
+def _check_header(path: Path) -> None:
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(len(_SQLITE_MAGIC))
+    except OSError as exc:
+        raise ProjectFileError(f"{path}: cannot read ({exc.strerror})") from None
+    if header != _SQLITE_MAGIC:
+        raise ProjectFileError(f"{path}: not a NeuroLab project file (not an SQLite database)")

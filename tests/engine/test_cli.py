@@ -1,0 +1,185 @@
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from neurolab.cli import main
+from neurolab.store import ProjectStore
+
+EXAMPLES = Path(__file__).parents[2] / "resources" / "examples"
+BAD = Path(__file__).parents[1] / "data" / "bad"
+TINY = ["--population", "4", "--generations", "2", "--seed", "1"]
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def existing_project(tmp_path):
+    """A project file with one finished run, which bad input must leave untouched."""
+    path = tmp_path / "kept.nlab"
+    assert main(["run", "--dataset", "xor", *TINY, "--out", str(path)]) == 0
+    return path
+
+
+def test_run_json_and_show(tmp_path, capsys):
+    out = tmp_path / "m.nlab"
+    assert main(["run", str(EXAMPLES / "moons.toml"), *TINY, "--out", str(out), "--json"]) == 0
+    captured = capsys.readouterr()
+    result = json.loads(captured.out)  # stdout holds exactly one JSON object
+    assert result["metric"] == "accuracy"
+    assert result["candidates"] >= 4 and result["failed"] == 0
+    assert result["best"]["val"] > 0.8 and result["best"]["params"] > 0
+    assert result["project"] == str(out.resolve())
+    assert "generation 2/2" in captured.err  # progress on stderr
+    assert main(["show", str(out), "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown == result
+    assert main(["show", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "Best network" in text and "parameters" in text and str(out.resolve()) in text
+
+
+def test_spec_shorthand_and_datasets(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main([str(EXAMPLES / "xor.toml"), *TINY]) == 0
+    assert (tmp_path / "xor.nlab").exists()
+    assert main(["datasets"]) == 0
+    listing = capsys.readouterr().out
+    for name in (
+        "moons",
+        "circles",
+        "spirals",
+        "xor",
+        "iris",
+        "breast_cancer",
+        "digits",
+        "diabetes",
+        "sine",
+    ):
+        assert name in listing
+
+
+def test_csv_without_spec(tmp_path, capsys):
+    out = tmp_path / "c.nlab"
+    code = main(
+        [
+            "run",
+            "--data",
+            str(EXAMPLES / "customers.csv"),
+            "--target",
+            "churned",
+            *TINY,
+            "--out",
+            str(out),
+            "--json",
+        ]
+    )
+    assert code == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["metric"] == "accuracy"
+    assert "data: " in captured.err  # what preparation did, one line each
+
+
+BAD_RUNS = [
+    (["--data", "{bad}/empty.csv", "--target", "y"], "empty"),
+    (["--data", "{tmp}/missing.csv", "--target", "y"], "not found"),
+    (["--dataset", "no_such_data"], "no_such_data"),
+    (["--dataset", "moons", "--population", "1"], "engine.population"),
+    (["--dataset", "moons", "--device", "tpu"], "execution.device"),
+    (["{tmp}/broken.toml"], "not valid TOML"),
+    (["--data", "{bad}/one_class.csv", "--target", "label"], "one class"),
+]
+
+
+@pytest.mark.parametrize(("args", "phrase"), BAD_RUNS, ids=[b[1] for b in BAD_RUNS])
+def test_bad_input_exits_2_with_one_line_and_keeps_the_project(
+    args, phrase, tmp_path, existing_project, capsys
+):
+    (tmp_path / "broken.toml").write_text("[data\n")
+    before = _digest(existing_project)
+    capsys.readouterr()
+    args = [a.format(bad=BAD, tmp=tmp_path) for a in args]
+    code = main(["run", *args, "--out", str(existing_project)])
+    err = capsys.readouterr().err.strip()
+    assert code == 2
+    assert phrase.lower() in err.lower()
+    assert len(err.splitlines()) == 1 and "Traceback" not in err
+    assert _digest(existing_project) == before
+
+
+def test_a_non_project_out_file_is_refused_and_kept(tmp_path, capsys):
+    victim = tmp_path / "notes.nlab"
+    victim.write_text("my precious notes")
+    assert main(["run", "--dataset", "xor", *TINY, "--out", str(victim)]) == 2
+    assert "not a NeuroLab project" in capsys.readouterr().err
+    assert victim.read_text() == "my precious notes"
+
+
+def test_show_refuses_a_bad_file(tmp_path, capsys):
+    junk = tmp_path / "junk.nlab"
+    junk.write_bytes(b"\x00\x01garbage")
+    assert main(["show", str(junk)]) == 2
+    assert main(["show", str(tmp_path / "none.nlab")]) == 2
+    assert "no such project file" in capsys.readouterr().err
+
+
+def test_ctrl_c_exits_130_and_keeps_finished_candidates(tmp_path):
+    out = tmp_path / "i.nlab"
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "neurolab.cli",
+            "run",
+            "--dataset",
+            "moons",
+            "--generations",
+            "200",
+            "--workers",
+            "2",
+            "--out",
+            str(out),
+        ],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+    )
+    # Wait for the first finished generation (its line on stderr), then press Ctrl-C.
+    for line in proc.stderr:
+        if line.startswith("generation 1/"):
+            break
+    children = _children(proc.pid)
+    assert children, "the pool should have worker processes"
+    proc.send_signal(signal.SIGINT)
+    start = time.monotonic()
+    assert proc.wait(timeout=30) == 130
+    assert time.monotonic() - start < 5
+    time.sleep(0.5)
+    assert not [pid for pid in children if _alive(pid)]
+    with ProjectStore(out, create=False) as store:
+        run = store.latest_run()
+        assert run.status == "interrupted"
+        assert len(store.candidates(run.run_id)) >= 16
+
+
+def _children(pid: int) -> list[int]:
+    result = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True)
+    return [int(p) for p in result.stdout.split()]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie is dead for our purposes.
+    stat = Path(f"/proc/{pid}/stat")
+    return stat.exists() and stat.read_text().split()[2] != "Z"

@@ -1,0 +1,44 @@
+import os
+import signal
+
+from neurolab.data import load_data
+from neurolab.execution import CandidateTask, ProcessPoolExecutor
+from neurolab.genome import Genome, LayerGene
+
+from .conftest import tiny_spec
+
+
+def _task(cid: int, epochs: int = 10, activation: str = "tanh") -> CandidateTask:
+    genome = Genome(layers=(LayerGene(8, activation),), epochs=epochs)
+    return CandidateTask(cid, 0, genome.to_dict(), seed=cid, patience=100)
+
+
+def test_a_raising_and_a_killed_worker_fail_only_their_candidates():
+    data = load_data(tiny_spec().data, None, 0)
+    started = []
+    pool = ProcessPoolExecutor(data, "cpu", started.append, workers=2)
+    processes = [w.process for w in pool._workers]
+    try:
+        # Candidate 1 raises inside training (unknown activation), candidate 2 trains for a
+        # long time and its worker is killed; the rest must finish normally.
+        pool.submit(
+            [_task(1, activation="bogus"), _task(2, epochs=100_000)]
+            + [_task(i) for i in range(3, 7)]
+        )
+        results = {}
+        killed = False
+        for task, result in pool.results():
+            results[task.candidate_id] = result
+            if not killed:
+                victim = next(w for w in pool._workers if w.task and w.task.candidate_id == 2)
+                os.kill(victim.process.pid, signal.SIGKILL)
+                killed = True
+        assert results[1].status == "failed" and "bogus" in results[1].error
+        assert results[2].status == "failed" and "SIGKILL" in results[2].error
+        assert all(results[i].status == "ok" for i in range(3, 7))
+        # The replaced worker takes new work.
+        pool.submit([_task(7), _task(8)])
+        assert {t.candidate_id: r.status for t, r in pool.results()} == {7: "ok", 8: "ok"}
+    finally:
+        pool.close()
+    assert not any(p.is_alive() for p in processes)

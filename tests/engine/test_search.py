@@ -1,0 +1,92 @@
+import json
+
+import pytest
+
+from neurolab.search import Evaluation, make_engine
+from neurolab.spec import ExperimentSpec
+
+
+def _spec(kind: str, **engine) -> ExperimentSpec:
+    return ExperimentSpec.from_dict(
+        {
+            "data": {"name": "moons"},
+            "engine": {"kind": kind, "population": 12, **engine},
+            "budget": {"generations": 10},
+            "search_space": {"min_layers": 0, "max_layers": 5, "max_width": 64},
+            "seed": 7,
+        }
+    )
+
+
+def _toy_fitness(genome) -> float:
+    """Rewards exactly three layers of width near 32: something a working GA should find."""
+    layers = genome.layers
+    return -abs(len(layers) - 3) - sum(abs(ly.width - 32) for ly in layers) / 64
+
+
+def _drive(engine, stop_after: int | None = None):
+    history, next_id = [], 0
+    while not engine.done() and (stop_after is None or engine.generation < stop_after):
+        proposals = engine.ask()
+        results = []
+        for proposal in proposals:
+            next_id += 1
+            results.append(Evaluation(proposal, next_id, _toy_fitness(proposal.genome)))
+        engine.tell(results)
+        history.append((proposals, results))
+    return history
+
+
+def test_ga_improves_on_random_search():
+    ga_best = max(r.fitness for _, rs in _drive(make_engine(_spec("ga"))) for r in rs)
+    random_best = max(r.fitness for _, rs in _drive(make_engine(_spec("random"))) for r in rs)
+    assert ga_best > random_best
+    assert ga_best > -0.3
+
+
+def test_ga_records_parents_and_operators():
+    history = _drive(make_engine(_spec("ga")))
+    first, later = history[0][0], [p for ps, _ in history[1:] for p in ps]
+    assert all(p.origin == "random" and p.parents == () for p in first)
+    assert any(p.origin.startswith("crossover") and len(p.parents) == 2 for p in later)
+    assert any(p.origin.startswith("mutation:") and len(p.parents) == 1 for p in later)
+    known_ids = {r.candidate_id for _, rs in history for r in rs}
+    assert all(set(p.parents) <= known_ids for p in later)
+
+
+@pytest.mark.parametrize("kind", ["ga", "random"])
+def test_same_seed_same_search(kind):
+    a = [[p.genome for p in ps] for ps, _ in _drive(make_engine(_spec(kind)))]
+    b = [[p.genome for p in ps] for ps, _ in _drive(make_engine(_spec(kind)))]
+    assert a == b
+
+
+@pytest.mark.parametrize("kind", ["ga", "random"])
+def test_checkpoint_resumes_the_same_search(kind):
+    uninterrupted = [[p.genome for p in ps] for ps, _ in _drive(make_engine(_spec(kind)))]
+    first = make_engine(_spec(kind))
+    part_one = _drive(first, stop_after=4)
+    state = json.loads(json.dumps(first.state()))  # it must survive the project file
+    second = make_engine(_spec(kind))
+    second.restore(state)
+    # Candidate ids continue where they stopped.
+    part_two, next_id = [], sum(len(rs) for _, rs in part_one)
+    while not second.done():
+        proposals = second.ask()
+        results = []
+        for proposal in proposals:
+            next_id += 1
+            results.append(Evaluation(proposal, next_id, _toy_fitness(proposal.genome)))
+        second.tell(results)
+        part_two.append([p.genome for p in proposals])
+    assert [[p.genome for p in ps] for ps, _ in part_one] + part_two == uninterrupted
+
+
+def test_deap_does_not_disturb_global_random():
+    import random
+
+    random.seed(123)
+    expected = [random.random() for _ in range(3)]
+    random.seed(123)
+    _drive(make_engine(_spec("ga")))
+    assert [random.random() for _ in range(3)] == expected
