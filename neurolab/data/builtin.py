@@ -8,11 +8,10 @@ datasets come from the copies scikit-learn ships inside its package.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
-from sklearn import datasets as skd
 
 from neurolab.errors import DataError
 
@@ -69,13 +68,21 @@ def _labelled(x: np.ndarray, y: np.ndarray, class_names: list[str]) -> Generated
     return Generated(x.astype(np.float64), y.astype(np.int64), list(_XY), class_names, "label")
 
 
+def _sklearn_datasets() -> Any:
+    """scikit-learn's datasets module, imported on first use: it takes seconds to import, and
+    listing datasets (the GUI does at start-up) must stay instant."""
+    from sklearn import datasets
+
+    return datasets
+
+
 def _moons(p: Params) -> Generated:
-    x, y = skd.make_moons(p["n_samples"], noise=p["noise"], random_state=p["seed"])
+    x, y = _sklearn_datasets().make_moons(p["n_samples"], noise=p["noise"], random_state=p["seed"])
     return _labelled(x, y, list(_BINARY))
 
 
 def _circles(p: Params) -> Generated:
-    x, y = skd.make_circles(
+    x, y = _sklearn_datasets().make_circles(
         p["n_samples"], noise=p["noise"], factor=p["factor"], random_state=p["seed"]
     )
     return _labelled(x, y, ["outer", "inner"])
@@ -127,9 +134,9 @@ def _sine(p: Params) -> Generated:
     return Generated(x, y, ["x"], [], "y")
 
 
-def _bundled(loader: Callable[..., Any], target: str, **kwargs: Any) -> Callable[[Params], Generated]:
+def _bundled(loader: str, target: str, **kwargs: Any) -> Callable[[Params], Generated]:
     def load(_: Params) -> Generated:
-        bunch = loader(**kwargs)
+        bunch = getattr(_sklearn_datasets(), loader)(**kwargs)
         names = getattr(bunch, "target_names", None)
         classes = [str(c) for c in names] if names is not None else []
         y = bunch.target.astype(np.int64 if classes else np.float64)
@@ -151,7 +158,7 @@ def _toy(name: str, description: str, make: Callable[[Params], Generated], class
     return _Builtin(DatasetInfo(name, task, description, params, n_features, classes), make)
 
 
-def _real(name: str, description: str, loader: Callable[..., Any], n_features: int,
+def _real(name: str, description: str, loader: str, n_features: int,
           n_classes: int, target: str = "class", **kwargs: Any) -> _Builtin:
     task = "classification" if n_classes else "regression"
     return _Builtin(DatasetInfo(name, task, description, {}, n_features, n_classes),
@@ -174,27 +181,29 @@ _BUILTINS: dict[str, _Builtin] = {
         _toy("sine", "1-D regression: y = sin(x) + noise for x in [-3, 3].", _sine,
              classes=0, n_features=1, task="regression", noise=0.1),
         _real("iris", "150 iris flowers, 4 measurements, 3 species (real, bundled).",
-              skd.load_iris, 4, 3, target="species"),
+              "load_iris", 4, 3, target="species"),
         _real("wine", "178 wines, 13 chemical measurements, 3 cultivars (real, bundled).",
-              skd.load_wine, 13, 3, target="cultivar"),
+              "load_wine", 13, 3, target="cultivar"),
         _real("breast_cancer", "569 tumour biopsies, 30 features, malignant or benign "
-              "(real, bundled).", skd.load_breast_cancer, 30, 2, target="diagnosis"),
+              "(real, bundled).", "load_breast_cancer", 30, 2, target="diagnosis"),
         _real("digits", "1797 handwritten digits as 8x8 pixel images, 10 classes "
-              "(real, bundled).", skd.load_digits, 64, 10, target="digit"),
+              "(real, bundled).", "load_digits", 64, 10, target="digit"),
         _real("diabetes", "442 diabetes patients, 10 measurements, disease progression after "
-              "one year (regression, real, bundled).", skd.load_diabetes, 10, 0, target="progression", scaled=False),
+              "one year (regression, real, bundled).", "load_diabetes", 10, 0,
+              target="progression", scaled=False),
     )
 }
 
 
 def list_datasets() -> list[DatasetInfo]:
     """Every built-in dataset, toys first, with its task, default params and input count."""
-    return [b.info for b in _BUILTINS.values()]
+    return [replace(b.info, params=dict(b.info.params)) for b in _BUILTINS.values()]
 
 
 def dataset_info(name: str) -> DatasetInfo:
     """The info of one built-in dataset; an unknown name is a `DataError` listing the known ones."""
-    return _lookup(name).info
+    info = _lookup(name).info
+    return replace(info, params=dict(info.params))
 
 
 def _lookup(name: str) -> _Builtin:

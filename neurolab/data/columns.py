@@ -113,17 +113,21 @@ def _number_labels(values: np.ndarray) -> np.ndarray:
 
 
 def _label_values(uniques: pd.Index) -> np.ndarray:
+    """Label per distinct value; None for missing markers and infinities (missing everywhere)."""
     if pd.api.types.is_bool_dtype(uniques):
         return np.array([str(bool(v)) for v in uniques], dtype=object)
     if pd.api.types.is_numeric_dtype(uniques):
-        return _number_labels(np.asarray(uniques, dtype=np.float64))
-    text = _stripped(uniques)
-    numbers = _to_numbers(text)
-    labels = text.copy()
-    is_number = ~np.isnan(numbers)
-    labels[is_number] = _number_labels(numbers[is_number])
-    folded = pd.Series(text, dtype=object).str.casefold()
-    labels[(folded.isin(MISSING_MARKERS) | (folded == "")).to_numpy()] = None
+        numbers = np.asarray(uniques, dtype=np.float64)
+        labels = _number_labels(numbers)
+    else:
+        text = _stripped(uniques)
+        numbers = _to_numbers(text)
+        labels = text.copy()
+        is_number = ~np.isnan(numbers)
+        labels[is_number] = _number_labels(numbers[is_number])
+        folded = pd.Series(text, dtype=object).str.casefold()
+        labels[(folded.isin(MISSING_MARKERS) | (folded == "")).to_numpy()] = None
+    labels[np.isinf(numbers)] = None
     return labels
 
 
@@ -131,8 +135,8 @@ def as_labels(series: pd.Series) -> pd.Series:
     """A column as category labels (str, or None for missing), index kept.
 
     Numbers are written canonically ('1.0' and '1' are the same label), text is stripped, and
-    missing-value markers such as '?' or '-' count as missing. Works on the distinct values only,
-    so it is fast on long columns.
+    missing-value markers such as '?' or '-' and infinite numbers count as missing. Works on the
+    distinct values only, so it is fast on long columns.
     """
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
     labels = np.append(_label_values(uniques), None)

@@ -3,9 +3,10 @@
 Handled (and noted): a byte-order mark, UTF-16 text, a 'sep=;' first line (Excel), comma /
 semicolon / tab / pipe delimiters, decimal commas in semicolon or tab files, quoted newlines, a
 delimiter at the end of every line, spaces around column names, row names, an exported row
-index, ID and name columns, empty columns without a name. Refused with a `DataError` that names the file and says what to do:
-missing, empty, binary or non-UTF-8 files, header-only files, duplicate column names, rows with
-more fields than the header, unclosed quotes. No pandas error ever reaches the user.
+index, ID and name columns, empty columns without a name. Refused with a `DataError` that names
+the file and says what to do: missing, empty, binary or non-UTF-8 files, header-only files,
+duplicate column names, rows with more fields than the header (with the line number), unclosed
+quotes. No pandas error ever reaches the user.
 """
 
 from __future__ import annotations

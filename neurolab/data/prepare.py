@@ -66,6 +66,12 @@ def load_data(spec: DataSpec, task: str | None = None, seed: int = 0) -> Prepare
     `task` None means "infer it" (see `infer_task`); `seed` fixes the split, so a seed always
     gives the same arrays. Raises `DataError` with a message for the user when the data cannot
     be used; everything it fixes along the way is listed in `PreparedData.notes`.
+
+    Choices: rows without a target are dropped; classes with a single row are dropped; missing
+    numbers are imputed with the median of the training rows; missing categories become their
+    own category '(missing)'; text in a numeric column counts as missing (infinite values are refused);
+    text columns are one-hot encoded unless they have more than 50 values (then dropped);
+    constant, empty and ID columns are dropped; at least 10 usable rows are required.
     """
     if task is not None and task not in TASKS:
         raise DataError(f"unknown task {task!r}; use 'classification' or 'regression'")
@@ -212,7 +218,7 @@ def _class_target(cells: pd.Series, target: str, name: str,
 
 def _numeric_target(cells: pd.Series, target: str, name: str,
                     notes: list[str]) -> tuple[np.ndarray, list[str], np.ndarray]:
-    """Float values; rows with an empty, non-numeric or infinite target dropped."""
+    """Float values; rows with an empty or non-numeric target dropped (infinities refused)."""
     view = numeric_view(cells)
     if not view.is_numeric:
         examples = ", ".join(map(repr, view.junk_examples))
@@ -225,7 +231,7 @@ def _numeric_target(cells: pd.Series, target: str, name: str,
         examples = ", ".join(map(repr, view.junk_examples))
         _note_count(notes, view.n_junk, f"dropped {{}} whose target is not a number ({examples})",
                     "row")
-    _note_count(notes, view.n_infinite, "dropped {} whose target is infinite", "row")
+    _refuse_infinite(view.n_infinite, target, name)
     keep = ~np.isnan(view.values)
     return view.values[keep], [], keep
 
@@ -251,7 +257,7 @@ def _usable_columns(frame: pd.DataFrame, candidates: list[str], table: CsvTable,
             reasons[column] = reason
             continue
         if kind == "numeric":
-            _note_bad_numbers(frame[column], column, notes)
+            _note_bad_numbers(frame[column], column, name, notes)
         kinds[column] = kind
     if not kinds:
         why = "; ".join(f"{c!r}: {r}" for c, r in reasons.items()) or "the file has no other columns"
@@ -274,14 +280,23 @@ def _drop_reason(series: pd.Series, kind: str) -> str | None:
     return None
 
 
-def _note_bad_numbers(series: pd.Series, column: str, notes: list[str]) -> None:
+def _note_bad_numbers(series: pd.Series, column: str, name: str, notes: list[str]) -> None:
     view = numeric_view(series)
+    _refuse_infinite(view.n_infinite, column, name)
     if view.n_junk:
         examples = ", ".join(map(repr, view.junk_examples))
         _note_count(notes, view.n_junk, f"treated {{}} in {column!r} as missing ({examples})",
                     "non-numeric value")
-    _note_count(notes, view.n_infinite, f"treated {{}} in {column!r} as missing",
-                "infinite value")
+
+
+def _refuse_infinite(count: int, column: str, name: str) -> None:
+    """Infinities are a computation gone wrong upstream (a division by zero), not a measurement:
+    guessing what they stand for would hide it, so the user decides."""
+    if count:
+        raise DataError(
+            f"{name}: column {column!r} holds {_plural(count, 'infinite value')} ('inf'); "
+            "fix them at the source, or leave the cells empty if they mean 'unknown'"
+        )
 
 
 def _plural(n: int, one: str, many: str | None = None) -> str:

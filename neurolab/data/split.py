@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.model_selection import train_test_split
 
 from neurolab.errors import DataError
 
@@ -51,6 +50,8 @@ def split_rows(n: int, labels: np.ndarray | None, test_fraction: float, val_frac
 def _split_off(positions: np.ndarray, labels: np.ndarray | None, size: int,
                seed: int) -> tuple[np.ndarray, np.ndarray, bool]:
     """(rest, part of `size` rows, whether stratified): stratified when every class allows it."""
+    from sklearn.model_selection import train_test_split  # slow to import: only when splitting
+
     if labels is not None and _can_stratify(labels[positions], size):
         try:
             rest, part = train_test_split(positions, test_size=size, random_state=seed,

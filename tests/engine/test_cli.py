@@ -1,6 +1,7 @@
 import hashlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -14,6 +15,7 @@ from neurolab.store import ProjectStore
 
 EXAMPLES = Path(__file__).parents[2] / "resources" / "examples"
 BAD = Path(__file__).parents[1] / "data" / "bad"
+GOOD = Path(__file__).parents[1] / "data" / "good"
 TINY = ["--population", "4", "--generations", "2", "--seed", "1"]
 
 
@@ -21,11 +23,18 @@ def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+@pytest.fixture(scope="module")
+def finished_project(tmp_path_factory):
+    path = tmp_path_factory.mktemp("kept") / "kept.nlab"
+    assert main(["run", "--dataset", "xor", *TINY, "--out", str(path)]) == 0
+    return path
+
+
 @pytest.fixture
-def existing_project(tmp_path):
+def existing_project(finished_project, tmp_path):
     """A project file with one finished run, which bad input must leave untouched."""
     path = tmp_path / "kept.nlab"
-    assert main(["run", "--dataset", "xor", *TINY, "--out", str(path)]) == 0
+    shutil.copy(finished_project, path)
     return path
 
 
@@ -89,13 +98,22 @@ def test_csv_without_spec(tmp_path, capsys):
 
 
 BAD_RUNS = [
-    (["--data", "{bad}/empty.csv", "--target", "y"], "empty"),
+    (["--data", "{bad}/empty.csv", "--target", "y"], "the file is empty"),
+    (["--data", "{bad}/header_only.csv", "--target", "label"], "header line but no data rows"),
+    (["--data", "{bad}/one_row.csv", "--target", "label"], "only 1 usable data row"),
+    (["--data", "{good}/yes_no.csv", "--target", "nope"], "no column 'nope'"),
+    (["--data", "{bad}/one_class.csv", "--target", "label"], "only one class"),
+    (["--data", "{bad}/target_all_missing.csv", "--target", "label"], "empty in every row"),
+    (["--data", "{bad}/no_features.csv", "--target", "label"], "no usable feature column"),
+    (["--data", "{bad}/latin1.csv", "--target", "label"], "not UTF-8"),
+    (["--data", "{bad}/ragged.csv", "--target", "label"], "has 4 fields but the header has 3"),
+    (["--data", "{bad}/binary.csv", "--target", "label"], "not a text file"),
+    (["--data", "{bad}/infinite.csv", "--target", "label"], "infinite values"),
     (["--data", "{tmp}/missing.csv", "--target", "y"], "not found"),
     (["--dataset", "no_such_data"], "no_such_data"),
     (["--dataset", "moons", "--population", "1"], "engine.population"),
     (["--dataset", "moons", "--device", "tpu"], "execution.device"),
     (["{tmp}/broken.toml"], "not valid TOML"),
-    (["--data", "{bad}/one_class.csv", "--target", "label"], "one class"),
 ]
 
 
@@ -106,7 +124,7 @@ def test_bad_input_exits_2_with_one_line_and_keeps_the_project(
     (tmp_path / "broken.toml").write_text("[data\n")
     before = _digest(existing_project)
     capsys.readouterr()
-    args = [a.format(bad=BAD, tmp=tmp_path) for a in args]
+    args = [a.format(bad=BAD, good=GOOD, tmp=tmp_path) for a in args]
     code = main(["run", *args, "--out", str(existing_project)])
     err = capsys.readouterr().err.strip()
     assert code == 2
