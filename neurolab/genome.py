@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
@@ -187,38 +188,52 @@ def _mutate_remove_layer(g: Genome, space: SearchSpace, rng: random.Random) -> G
     return replace(g, layers=tuple(layers))
 
 
+def _change_one_layer(
+    g: Genome, rng: random.Random, change: Callable[[LayerGene], LayerGene]
+) -> Genome:
+    """A copy of `g` with one randomly chosen hidden layer replaced by `change(layer)`."""
+    layers = list(g.layers)
+    i = rng.randrange(len(layers))
+    layers[i] = change(layers[i])
+    return replace(g, layers=tuple(layers))
+
+
 def _mutate_width(g: Genome, space: SearchSpace, rng: random.Random) -> Genome | None:
     if not g.layers or space.min_width == space.max_width:
         return None
-    layers = list(g.layers)
-    i = rng.randrange(len(layers))
-    # Multiplicative step: halve, double, or nudge, so small and large layers both move.
-    factor = rng.choice((0.5, 0.75, 1.5, 2.0))
-    width = int(round(layers[i].width * factor))
-    if width == layers[i].width:
-        width += 1 if factor > 1 else -1
-    layers[i] = replace(layers[i], width=min(space.max_width, max(space.min_width, width)))
-    return replace(g, layers=tuple(layers))
+
+    def resize(layer: LayerGene) -> LayerGene:
+        # Multiplicative step: halve, double, or nudge, so small and large layers both move.
+        factor = rng.choice((0.5, 0.75, 1.5, 2.0))
+        width = int(round(layer.width * factor))
+        if width == layer.width:
+            width += 1 if factor > 1 else -1
+        return replace(layer, width=min(space.max_width, max(space.min_width, width)))
+
+    return _change_one_layer(g, rng, resize)
 
 
 def _mutate_activation(g: Genome, space: SearchSpace, rng: random.Random) -> Genome | None:
     if not g.layers or len(space.activations) < 2:
         return None
-    layers = list(g.layers)
-    i = rng.randrange(len(layers))
-    choices = [a for a in space.activations if a != layers[i].activation]
-    layers[i] = replace(layers[i], activation=rng.choice(choices))
-    return replace(g, layers=tuple(layers))
+
+    def switch(layer: LayerGene) -> LayerGene:
+        choices = [a for a in space.activations if a != layer.activation]
+        return replace(layer, activation=rng.choice(choices))
+
+    return _change_one_layer(g, rng, switch)
 
 
 def _mutate_dropout(g: Genome, space: SearchSpace, rng: random.Random) -> Genome | None:
     if not g.layers or space.min_dropout == space.max_dropout:
         return None
-    layers = list(g.layers)
-    i = rng.randrange(len(layers))
-    dropout = round(rng.uniform(space.min_dropout, space.max_dropout), 3)
-    layers[i] = replace(layers[i], dropout=dropout)
-    return replace(g, layers=tuple(layers))
+    return _change_one_layer(
+        g,
+        rng,
+        lambda layer: replace(
+            layer, dropout=round(rng.uniform(space.min_dropout, space.max_dropout), 3)
+        ),
+    )
 
 
 def _mutate_optimizer(g: Genome, space: SearchSpace, rng: random.Random) -> Genome | None:

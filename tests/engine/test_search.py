@@ -24,8 +24,8 @@ def _toy_fitness(genome) -> float:
     return -abs(len(layers) - 3) - sum(abs(ly.width - 32) for ly in layers) / 64
 
 
-def _drive(engine, stop_after: int | None = None):
-    history, next_id = [], 0
+def _drive(engine, stop_after: int | None = None, next_id: int = 0):
+    history = []
     while not engine.done() and (stop_after is None or engine.generation < stop_after):
         proposals = engine.ask()
         results = []
@@ -70,15 +70,8 @@ def test_checkpoint_resumes_the_same_search(kind):
     second = make_engine(_spec(kind))
     second.restore(state)
     # Candidate ids continue where they stopped.
-    part_two, next_id = [], sum(len(rs) for _, rs in part_one)
-    while not second.done():
-        proposals = second.ask()
-        results = []
-        for proposal in proposals:
-            next_id += 1
-            results.append(Evaluation(proposal, next_id, _toy_fitness(proposal.genome)))
-        second.tell(results)
-        part_two.append([p.genome for p in proposals])
+    done = sum(len(rs) for _, rs in part_one)
+    part_two = [[p.genome for p in ps] for ps, _ in _drive(second, next_id=done)]
     assert [[p.genome for p in ps] for ps, _ in part_one] + part_two == uninterrupted
 
 
