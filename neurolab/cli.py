@@ -45,6 +45,10 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--out", metavar="FILE.nlab", help="project file (default: NAME.nlab)")
     run.add_argument("--json", action="store_true", help="print one JSON object on stdout")
 
+    resume = commands.add_parser("resume", help="continue an interrupted run of a project file")
+    resume.add_argument("project", metavar="FILE.nlab")
+    resume.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+
     show = commands.add_parser("show", help="summarise a project file")
     show.add_argument("project", metavar="FILE.nlab")
     show.add_argument("--json", action="store_true", help="print one JSON object on stdout")
@@ -66,6 +70,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "run":
             return _run(args)
+        if args.command == "resume":
+            return _resume(args)
         if args.command == "show":
             return _show(args)
         return _datasets()
@@ -136,7 +142,6 @@ def _split(text: str) -> list[str]:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from neurolab.cli_progress import ProgressPrinter
     from neurolab.data import load_data
     from neurolab.runner import Runner
     from neurolab.store import ProjectStore
@@ -147,28 +152,57 @@ def _run(args: argparse.Namespace) -> int:
     data = load_data(spec.data, spec.task, spec.seed)
     if out.exists():
         ProjectStore(out, create=False).close()  # refuses a file that is not a project
+    return _execute(Runner(spec, out, data=data), args.json)
+
+
+def _resume(args: argparse.Namespace) -> int:
+    from neurolab.data import load_data
+    from neurolab.runner import Runner
+    from neurolab.store import ProjectStore
+
+    with ProjectStore(args.project, create=False) as store:
+        run = store.latest_run()
+        if run is not None and run.status == "finished":
+            print(f"run {run.run_id} already finished", file=sys.stderr)
+            _print_summary(store, run.run_id, args.json)
+            return EXIT_OK
+    runner = Runner.resuming(args.project)
+    spec = runner.spec
+    runner.data = load_data(spec.data, spec.task, spec.seed)
+    return _execute(runner, args.json)
+
+
+def _execute(runner, as_json: bool) -> int:
+    """Run with progress on stderr; print the summary; map the outcome to an exit code."""
+    from neurolab.cli_progress import ProgressPrinter
+    from neurolab.errors import NeuroLabError
+    from neurolab.store import ProjectStore
+
     printer = ProgressPrinter(sys.stderr)
-    for note in data.notes:
+    for note in runner.data.notes:
         printer.note(note)
-    runner = Runner(spec, out, [printer], data=data)
+    runner.sinks.append(printer)
     signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
         summary = runner.run()
     except KeyboardInterrupt:
         printer.close()
-        print(f"neurolab-run: interrupted; finished candidates are kept in {out}", file=sys.stderr)
+        print(
+            f"neurolab-run: interrupted; finished candidates are kept in {runner.project}"
+            f" (continue with: neurolab-run resume {runner.project})",
+            file=sys.stderr,
+        )
         return EXIT_INTERRUPTED
-    except Exception as exc:
-        from neurolab.errors import NeuroLabError
-
+    except NeuroLabError:
         printer.close()
-        if isinstance(exc, NeuroLabError):
-            raise
+        raise
+    except Exception as exc:
+        printer.close()
         print(f"neurolab-run: the run failed: {exc}", file=sys.stderr)
         return EXIT_FAILED
     printer.close()
-    with ProjectStore(out, create=False) as store:
-        _print_summary(store, summary.run_id, args.json)
+    with ProjectStore(runner.project, create=False) as store:
+        _print_summary(store, summary.run_id, as_json)
     return EXIT_OK
 
 

@@ -17,6 +17,7 @@ from statistics import fmean
 
 from neurolab.data import load_data
 from neurolab.data.dataset import PreparedData
+from neurolab.errors import ProjectFileError
 from neurolab.events import (
     CandidateFinished,
     CandidateRecord,
@@ -60,8 +61,10 @@ class Runner:
         *,
         snapshots: bool = False,
         data: PreparedData | None = None,
+        resume_run: int | None = None,
     ) -> None:
         self.spec, self.project = spec, Path(project)
+        self.resume_run = resume_run  # continue this run of the project instead of a new one
         self.sinks = list(sinks)
         self.snapshots = snapshots  # stream decision-boundary snapshots (the GUI wants them)
         self.data = data
@@ -69,6 +72,18 @@ class Runner:
         self._executor: Executor | None = None
         self._lock = threading.Lock()
         self._paused = False
+
+    @classmethod
+    def resuming(
+        cls, project: str | Path, sinks: list[EventSink] | tuple[EventSink, ...] = (), **kwargs
+    ) -> Runner:
+        """A Runner that continues the project's latest run from its last complete step."""
+        with ProjectStore(project, create=False) as store:
+            run = store.latest_run()
+        if run is None:
+            raise ProjectFileError(f"{project}: the project holds no run to continue")
+        spec = ExperimentSpec.from_dict(run.spec)
+        return cls(spec, project, sinks, resume_run=run.run_id, **kwargs)
 
     # --- control from other threads -----------------------------------------------------
     def stop(self) -> None:
@@ -122,8 +137,13 @@ class Runner:
         spec = self.spec
         metric = metric_name(data.task)
         spec_dict = spec.model_copy(update={"task": data.task}).to_dict()
-        run_id = store.create_run(spec_dict, metric, device, data.notes)
         engine = make_engine(spec)
+        state = _RunState(time.monotonic(), spec.budget.generations, spec.budget.seconds)
+        if self.resume_run is None:
+            run_id = store.create_run(spec_dict, metric, device, data.notes)
+        else:
+            run_id = self.resume_run
+            self._restore(store, run_id, engine, state)
         self._emit(
             RunStarted(
                 run_id,
@@ -134,9 +154,9 @@ class Runner:
                 spec.engine.population,
                 device,
                 tuple(data.notes),
+                resumed=self.resume_run is not None,
             )
         )
-        state = _RunState(time.monotonic(), spec.budget.generations, spec.budget.seconds)
         status = "interrupted"
         executor = make_executor(data, device, spec.execution.workers, self._emit)
         with self._lock:
@@ -159,6 +179,30 @@ class Runner:
         )
         self._emit(summary)
         return summary
+
+    def _restore(
+        self, store: ProjectStore, run_id: int, engine: SearchEngine, state: _RunState
+    ) -> None:
+        """Put engine and totals back at the run's last complete generation.
+
+        Candidates that finished in the generation after it are kept and not trained again:
+        the engine proposes the same genomes in the same order, and ids follow that order.
+        """
+        run = next(r for r in store.runs() if r.run_id == run_id)
+        store.reopen_run(run_id)
+        checkpoint = store.engine_state(run_id)
+        if checkpoint is not None:
+            engine.restore(checkpoint[1])
+        records = store.candidates(run_id)
+        state.start -= run.seconds
+        state.generations_done = engine.generation
+        for record in records:
+            if record.generation < engine.generation:
+                state.offer(record)
+                state.worth_keeping(record)
+                state.next_id = max(state.next_id, record.candidate_id)
+            elif record.status != "cancelled":  # a cut-short candidate trains again
+                state.reusable[record.candidate_id] = record
 
     def _generation(
         self,
@@ -187,8 +231,8 @@ class Runner:
             )
         by_id = dict(zip((t.candidate_id for t in tasks), proposals, strict=True))
         self._emit(GenerationStarted(generation, len(tasks)))
-        executor.submit(tasks)
-        finished: dict[int, CandidateRecord] = {}
+        finished = state.take_reusable(tasks)
+        executor.submit([t for t in tasks if t.candidate_id not in finished])
         for task, result in executor.results():
             genome = by_id[task.candidate_id].genome
             params = parameter_count(genome, self.data.n_features, self.data.n_outputs)
@@ -231,6 +275,18 @@ class _RunState:
         self.generation_progress = 0.0
         self.best: CandidateRecord | None = None
         self.top: list[CandidateRecord] = []
+        self.reusable: dict[int, CandidateRecord] = {}  # finished before a resume
+
+    def take_reusable(self, tasks: list[CandidateTask]) -> dict[int, CandidateRecord]:
+        """Records of this generation that finished before the run was interrupted."""
+        kept = {}
+        for task in tasks:
+            record = self.reusable.pop(task.candidate_id, None)
+            if record is not None and record.genome == task.genome:
+                self.offer(record)
+                self.worth_keeping(record)
+                kept[task.candidate_id] = record
+        return kept
 
     def elapsed(self) -> float:
         return time.monotonic() - self.start

@@ -232,6 +232,10 @@ class ProjectStore:
             ),
         )
 
+    def reopen_run(self, run_id: int) -> None:
+        """Mark an interrupted run as running again (it is being resumed)."""
+        self._write("UPDATE runs SET status='running' WHERE id=?", (run_id,))
+
     def finish_run(self, run_id: int, status: str, seconds: float) -> None:
         self._write("UPDATE runs SET status=?, seconds=? WHERE id=?", (status, seconds, run_id))
 
