@@ -1,0 +1,1 @@
+"""Dialogs: error messages, questions (unsaved changes, stop the run?) and About."""

@@ -1,0 +1,191 @@
+"""The Search panel: engine, population, budget, search space, device and workers.
+
+It edits the spec's `engine`, `budget`, `training`, `execution`, `search_space` and `seed`
+sections and nothing else; the main window validates the whole spec and hands each error back
+through `mark_errors`.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QLabel,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from neurolab.spec import BudgetSpec, EngineSpec, ExecutionSpec, TrainingSpec
+from neurolab.ui.panels.fields import float_box, int_box, signals_blocked
+from neurolab.ui.panels.search_space_editor import SearchSpaceEditor
+from neurolab.ui.panels.validation import mark_fields
+
+# A first run should finish in about a minute on one CPU core (one worker): a small GA over
+# networks trained for few epochs. Everything else starts at the spec's defaults.
+QUICK_START: dict[str, Any] = {
+    "engine": {"population": 10},
+    "budget": {"generations": 6},
+    "search_space": {"max_layers": 3, "max_width": 32, "min_epochs": 10, "max_epochs": 40},
+}
+ENGINES = {"ga": "Genetic algorithm (DEAP)", "random": "Random search"}
+
+
+class SearchPanel(QScrollArea):
+    """How the search runs; `values()` gives the raw spec sections, `set_values` fills them."""
+
+    changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWidgetResizable(True)
+        body = QWidget()
+        layout = QVBoxLayout(body)
+
+        search = QGroupBox("Search")
+        form = QFormLayout(search)
+        self.engine = QComboBox()
+        for kind, text in ENGINES.items():
+            self.engine.addItem(text, kind)
+        self.engine.setToolTip("The genetic algorithm breeds new networks from the best so far; "
+                               "random search is the baseline it has to beat.")
+        self.population = int_box(1, 100_000, "Networks per generation.")
+        self.generations = int_box(0, 100_000, "How many generations to evolve.")
+        self.seconds = int_box(0, 10**7, "Stop after this much wall time (0 = no limit).", " s")
+        self.seconds.setSpecialValueText("no limit")
+        self.seed = int_box(0, 2**31 - 1, "The same seed reproduces the same run.")
+        self.patience = int_box(0, 100_000, "Stop training a network after this many epochs "
+                                "without improvement.")
+        self.total = QLabel()
+        self.total.setObjectName("hint")
+        form.addRow("Engine", self.engine)
+        form.addRow("Population", self.population)
+        form.addRow("Generations", self.generations)
+        form.addRow("Time limit", self.seconds)
+        form.addRow("", self.total)
+        form.addRow("Early stopping", self.patience)
+        form.addRow("Seed", self.seed)
+
+        self.evolution = QGroupBox("Evolution")
+        form = QFormLayout(self.evolution)
+        self.tournament = int_box(0, 1000, "Parents are the best of this many random picks.")
+        self.crossover = float_box(0, 1, 0.05, tip="Chance that two parents swap layers.")
+        self.mutation = float_box(0, 1, 0.05, tip="Chance that a child is mutated.")
+        self.elites = int_box(0, 100_000, "The best few pass to the next generation unchanged.")
+        form.addRow("Tournament size", self.tournament)
+        form.addRow("Crossover", self.crossover)
+        form.addRow("Mutation", self.mutation)
+        form.addRow("Elites", self.elites)
+
+        self.space = SearchSpaceEditor()
+
+        execution = QGroupBox("Execution")
+        form = QFormLayout(execution)
+        self.device = QComboBox()
+        self.device.setToolTip("auto = the GPU when there is one, else the CPU.")
+        self.set_devices(["auto", "cpu"])
+        self.workers = int_box(0, 256, f"Networks trained at once; 1 trains in this process "
+                               f"(this machine has {os.cpu_count() or 1} cores).")
+        form.addRow("Device", self.device)
+        form.addRow("Workers", self.workers)
+
+        for group in (search, self.evolution, self.space, execution):
+            layout.addWidget(group)
+        layout.addStretch(1)
+        self.setWidget(body)
+
+        for box in (self.population, self.generations, self.seconds, self.seed, self.patience,
+                    self.tournament, self.elites, self.workers, self.crossover, self.mutation):
+            box.valueChanged.connect(self.changed)
+        for combo in (self.engine, self.device):
+            combo.currentIndexChanged.connect(self.changed)
+        self.space.changed.connect(self.changed)
+        self.changed.connect(self._update_hints)
+        self.set_values(QUICK_START)
+
+    # --- spec sections ------------------------------------------------------------------
+    def values(self) -> dict[str, Any]:
+        budget: dict[str, Any] = {"generations": self.generations.value()}
+        if self.seconds.value() > 0:
+            budget["seconds"] = self.seconds.value()
+        return {
+            "engine": {
+                "kind": self.engine.currentData(),
+                "population": self.population.value(),
+                "tournament_size": self.tournament.value(),
+                "crossover_prob": round(self.crossover.value(), 4),
+                "mutation_prob": round(self.mutation.value(), 4),
+                "elites": self.elites.value(),
+            },
+            "budget": budget,
+            "training": {"patience": self.patience.value()},
+            "execution": {"workers": self.workers.value(), "device": self.device.currentText()},
+            "search_space": self.space.values(),
+            "seed": self.seed.value(),
+        }
+
+    def set_values(self, spec: dict[str, Any]) -> None:
+        """Fill from (part of) a spec dict; what it leaves out takes the spec's defaults."""
+        engine = {**EngineSpec().model_dump(), **spec.get("engine", {})}
+        budget = {**BudgetSpec().model_dump(), **spec.get("budget", {})}
+        training = {**TrainingSpec().model_dump(), **spec.get("training", {})}
+        execution = {**ExecutionSpec().model_dump(), **spec.get("execution", {})}
+        with signals_blocked(self):
+            self.engine.setCurrentIndex(max(0, self.engine.findData(engine["kind"])))
+            self.population.setValue(engine["population"])
+            self.tournament.setValue(engine["tournament_size"])
+            self.crossover.setValue(engine["crossover_prob"])
+            self.mutation.setValue(engine["mutation_prob"])
+            self.elites.setValue(engine["elites"])
+            self.generations.setValue(budget["generations"])
+            self.seconds.setValue(round(budget["seconds"] or 0))
+            self.patience.setValue(training["patience"])
+            self.workers.setValue(execution["workers"])
+            if self.device.findText(execution["device"]) < 0:
+                self.device.addItem(execution["device"])
+            self.device.setCurrentText(execution["device"])
+            self.seed.setValue(spec.get("seed", 0))
+            self.space.set_values(spec.get("search_space", {}))
+        self.changed.emit()
+
+    def set_devices(self, devices: list[str]) -> None:
+        """The devices this machine has (known once torch is loaded); keeps the choice."""
+        current = self.device.currentText() or "auto"
+        with signals_blocked(self.device):
+            self.device.clear()
+            self.device.addItems(devices)
+            if current not in devices:
+                self.device.addItem(current)
+            self.device.setCurrentText(current)
+
+    # --- validation ---------------------------------------------------------------------
+    def fields(self) -> dict[str, QWidget]:
+        return {
+            "engine.kind": self.engine,
+            "engine.population": self.population,
+            "engine.tournament_size": self.tournament,
+            "engine.crossover_prob": self.crossover,
+            "engine.mutation_prob": self.mutation,
+            "engine.elites": self.elites,
+            "budget.generations": self.generations,
+            "budget.seconds": self.seconds,
+            "training.patience": self.patience,
+            "execution.workers": self.workers,
+            "execution.device": self.device,
+            "seed": self.seed,
+            **self.space.fields(),
+        }
+
+    def mark_errors(self, errors: dict[str, str]) -> list[str]:
+        """Mark the widgets of `errors`; returns the messages no widget of this panel shows."""
+        return mark_fields(self.fields(), errors)
+
+    def _update_hints(self) -> None:
+        self.evolution.setEnabled(self.engine.currentData() == "ga")
+        total = self.population.value() * self.generations.value()
+        self.total.setText(f"trains up to {total:,} networks")
