@@ -35,7 +35,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--target", metavar="COLUMN", help="the CSV column to predict")
     run.add_argument("--features", metavar="A,B,..", help="only these CSV columns as features")
     run.add_argument("--task", choices=["classification", "regression"])
-    run.add_argument("--engine", choices=["ga", "random"])
+    run.add_argument("--engine", choices=["ga", "random", "optuna"])
+    run.add_argument("--sampler", choices=["tpe", "cmaes", "random"], help="with --engine optuna")
     run.add_argument("--population", type=int, metavar="N")
     run.add_argument("--generations", type=int, metavar="N")
     run.add_argument("--budget-seconds", type=float, metavar="S", help="stop after S seconds")
@@ -110,6 +111,7 @@ def _spec_from_args(args: argparse.Namespace):
     for flag, key in (
         ("task", "task"),
         ("engine", "engine.kind"),
+        ("sampler", "engine.sampler"),
         ("population", "engine.population"),
         ("generations", "budget.generations"),
         ("budget_seconds", "budget.seconds"),

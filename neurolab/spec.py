@@ -20,7 +20,7 @@ SPEC_VERSION = 1
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "gelu", "leaky_relu", "elu", "silu", "identity")
 OPTIMIZERS = ("adam", "adamw", "sgd")
-ENGINES = ("ga", "random")
+ENGINES = ("ga", "random", "optuna")
 
 Activation = Literal["relu", "tanh", "sigmoid", "gelu", "leaky_relu", "elu", "silu", "identity"]
 Optimizer = Literal["adam", "adamw", "sgd"]
@@ -102,8 +102,10 @@ class SearchSpaceSpec(_Section):
 class EngineSpec(_Section):
     """The search engine and its settings."""
 
-    kind: Literal["ga", "random"] = "ga"
+    kind: Literal["ga", "random", "optuna"] = "ga"
     population: int = Field(16, ge=2, le=100_000)
+    sampler: Literal["tpe", "cmaes", "random"] = "tpe"
+    """Optuna's sampler (kind "optuna" only); its trials per generation = `population`."""
     tournament_size: int = Field(3, ge=1, le=100)
     crossover_prob: float = Field(0.5, ge=0.0, le=1.0)
     mutation_prob: float = Field(0.8, ge=0.0, le=1.0)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from neurolab.genome import SearchSpace
 from neurolab.search.base import WORST_FITNESS, Evaluation, Proposal, SearchEngine
 from neurolab.search.evolution import GeneticSearch
@@ -12,11 +14,21 @@ __all__ = [
     "WORST_FITNESS",
     "Evaluation",
     "GeneticSearch",
+    "OptunaSearch",
     "Proposal",
     "RandomSearch",
     "SearchEngine",
     "make_engine",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # Optuna loads only when asked for (it adds to every start-up otherwise).
+    if name == "OptunaSearch":
+        from neurolab.search.optuna_search import OptunaSearch
+
+        return OptunaSearch
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def make_engine(spec: ExperimentSpec) -> SearchEngine:
@@ -25,6 +37,16 @@ def make_engine(spec: ExperimentSpec) -> SearchEngine:
     settings, generations = spec.engine, spec.budget.generations
     if settings.kind == "random":
         return RandomSearch(space, settings.population, generations, spec.seed)
+    if settings.kind == "optuna":
+        from neurolab.search.optuna_search import OptunaSearch
+
+        return OptunaSearch(
+            space,
+            population=settings.population,
+            generations=generations,
+            seed=spec.seed,
+            sampler=settings.sampler,
+        )
     return GeneticSearch(
         space,
         population=settings.population,

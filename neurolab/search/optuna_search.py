@@ -1,0 +1,340 @@
+"""Optuna's samplers (TPE, CMA-ES, random) behind the ask/tell protocol.
+
+One NeuroLab generation is one batch of `population` trials asked together (`study.ask()`),
+trained in parallel, then told (`study.tell`). TPE uses the constant-liar strategy so that the
+trials of one batch spread out instead of piling onto the same point.
+
+Resuming: a checkpoint holds every finished trial (parameters, value, state) and `restore`
+rebuilds the same study from them (`create_trial` + `add_trial`). The sampler is rebuilt at
+every `ask` with a seed derived from (run seed, generation), so what it proposes depends only on
+the history and that seed, never on how much randomness earlier generations drew: a restored
+study proposes exactly what the uninterrupted one would. CMA-ES keeps its distribution as a
+pickle in Optuna's trial attributes; NeuroLab never unpickles the project file, so `restore`
+re-creates that state by replaying the generations through the sampler instead.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import math
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+import optuna
+from optuna.distributions import (
+    BaseDistribution,
+    distribution_to_json,
+    json_to_distribution,
+)
+from optuna.samplers import BaseSampler, CmaEsSampler, RandomSampler, TPESampler
+from optuna.trial import FrozenTrial, Trial, TrialState
+
+from neurolab.errors import SpecError
+from neurolab.genome import Genome, LayerGene, SearchSpace
+from neurolab.search.base import Evaluation, Proposal
+
+SAMPLERS = ("tpe", "cmaes", "random")
+STATE_VERSION = 1
+MIN_TRIALS_FOR_IMPORTANCE = 4  # fANOVA on fewer finished trials says nothing useful
+
+_log = logging.getLogger(__name__)
+
+
+def generation_seed(seed: int, generation: int) -> int:
+    """The sampler's seed for one generation: well mixed, the same in every process."""
+    return int(np.random.SeedSequence([seed, generation]).generate_state(1)[0])
+
+
+@contextmanager
+def _quiet() -> Iterator[None]:
+    """Keep Optuna's per-study INFO lines and experimental-feature warnings off the console."""
+    level = optuna.logging.get_verbosity()
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            yield
+    finally:
+        optuna.logging.set_verbosity(level)
+
+
+# --- the search space as Optuna parameters ----------------------------------------------
+def suggest_genome(trial: Trial, space: SearchSpace) -> Genome:
+    """Draw a genome through `trial`, define-by-run: a layer's genes exist only if it does.
+
+    Parameters: `n_layers`; per layer k < n_layers `width_k` (log scale), `activation_k`,
+    `dropout_k` (only when the space allows a range); then `optimizer`, `learning_rate` (log),
+    `weight_decay`, `batch_size`, `epochs`.
+    """
+    depth = trial.suggest_int("n_layers", space.min_layers, space.max_layers)
+    layers = []
+    for k in range(depth):
+        width = trial.suggest_int(f"width_{k}", space.min_width, space.max_width, log=True)
+        activation = trial.suggest_categorical(f"activation_{k}", space.activations)
+        dropout = space.min_dropout
+        if space.max_dropout > space.min_dropout:
+            dropout = trial.suggest_float(f"dropout_{k}", space.min_dropout, space.max_dropout)
+        layers.append(LayerGene(width, activation, dropout))
+    return Genome(
+        layers=tuple(layers),
+        optimizer=trial.suggest_categorical("optimizer", space.optimizers),
+        learning_rate=trial.suggest_float("learning_rate", space.min_lr, space.max_lr, log=True),
+        weight_decay=trial.suggest_categorical("weight_decay", space.weight_decays),
+        batch_size=trial.suggest_categorical("batch_size", space.batch_sizes),
+        epochs=trial.suggest_int("epochs", space.min_epochs, space.max_epochs),
+    )
+
+
+def _always_present(space: SearchSpace) -> frozenset[str]:
+    """The parameters every trial has: the only ones CMA-ES can model (it needs a fixed space)."""
+    names = {"n_layers", "learning_rate", "epochs"}
+    for k in range(space.min_layers):
+        names |= {f"width_{k}", f"dropout_{k}"}
+    return frozenset(names)
+
+
+class _FixedSpaceCmaEs(CmaEsSampler):
+    """CMA-ES over the numeric parameters every trial has; the rest go to the independent sampler.
+
+    Plain `CmaEsSampler` models the intersection of the finished trials' spaces, which shrinks
+    the first time a shallower network finishes (`width_0` disappears with a 0-layer trial);
+    Optuna then gives up on CMA-ES for the rest of the study. Fixing the space avoids that.
+    """
+
+    def __init__(self, names: frozenset[str], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._names = names
+
+    def infer_relative_search_space(
+        self, study: optuna.Study, trial: FrozenTrial
+    ) -> dict[str, BaseDistribution]:
+        space = super().infer_relative_search_space(study, trial)
+        return {name: dist for name, dist in space.items() if name in self._names}
+
+
+# --- the engine ---------------------------------------------------------------------------
+class OptunaSearch:
+    """An Optuna study (maximising the validation metric) driven one generation at a time.
+
+    `ask()` asks `population` trials and turns each into a genome; `tell(results)` finishes
+    them in order (a failed candidate, fitness `-inf`, becomes a FAIL trial, which the samplers
+    ignore); `done()` after `generations` batches. `state()` / `restore()` checkpoint the study
+    as JSON. `trials_table()` and `param_importances()` are for front ends.
+    """
+
+    def __init__(
+        self,
+        space: SearchSpace,
+        *,
+        population: int,
+        generations: int,
+        seed: int,
+        sampler: str = "tpe",
+    ) -> None:
+        if sampler not in SAMPLERS:
+            raise SpecError(f"engine.sampler: {sampler!r} is not one of {', '.join(SAMPLERS)}")
+        if sampler == "cmaes" and importlib.util.find_spec("cmaes") is None:
+            raise SpecError(
+                "engine.sampler: 'cmaes' needs the `cmaes` package (pip install cmaes);"
+                " 'tpe' and 'random' work without it"
+            )
+        self.space, self.population, self.generations = space, population, generations
+        self.seed, self.sampler = seed, sampler
+        self.origin = f"optuna:{sampler}"
+        self.generation = 0
+        self.study = self._new_study()
+        self._pending: list[Trial] = []
+
+    def _new_study(self) -> optuna.Study:
+        with _quiet():
+            return optuna.create_study(direction="maximize", sampler=self._make_sampler(0))
+
+    def _make_sampler(self, generation: int) -> BaseSampler:
+        seed = generation_seed(self.seed, generation)
+        with _quiet():
+            if self.sampler == "random":
+                return RandomSampler(seed=seed)
+            if self.sampler == "cmaes":
+                return _FixedSpaceCmaEs(
+                    _always_present(self.space),
+                    seed=seed,
+                    popsize=self.population,  # one CMA-ES generation = one NeuroLab generation
+                    independent_sampler=TPESampler(seed=seed, multivariate=False),
+                    warn_independent_sampling=False,  # expected for layers and choices
+                )
+            # group=True: multivariate TPE over each set of parameters that occur together,
+            # which is what a conditional (define-by-run) space needs.
+            return TPESampler(
+                seed=seed,
+                multivariate=True,
+                group=True,
+                constant_liar=True,
+                # Model-based from the second generation on (or after Optuna's 10 start-up
+                # trials, when generations are larger), not only from the third.
+                n_startup_trials=min(10, self.population),
+            )
+
+    # --- ask / tell ---------------------------------------------------------------------
+    def ask(self) -> list[Proposal]:
+        if self._pending:
+            raise RuntimeError("tell the results of the previous generation before asking again")
+        # A fresh sampler seeded for this generation: its draws depend on the history and the
+        # seed only, so a study restored from a checkpoint samples exactly the same.
+        self.study.sampler = self._make_sampler(self.generation)
+        proposals = []
+        with _quiet():
+            for _ in range(self.population):
+                trial = self.study.ask()
+                trial.set_user_attr("generation", self.generation)
+                self._pending.append(trial)
+                proposals.append(Proposal(suggest_genome(trial, self.space), (), self.origin))
+        return proposals
+
+    def tell(self, results: list[Evaluation]) -> None:
+        self._finish([(r.candidate_id, r.fitness) for r in results])
+
+    def _finish(self, outcomes: list[tuple[int | None, float]]) -> None:
+        """Tell the pending trials, in order, their (candidate id, fitness)."""
+        if len(outcomes) != len(self._pending):
+            raise ValueError(f"expected {len(self._pending)} results, got {len(outcomes)}")
+        with _quiet():
+            for trial, (candidate_id, fitness) in zip(self._pending, outcomes, strict=True):
+                if candidate_id is not None:
+                    trial.set_user_attr("candidate_id", candidate_id)
+                if math.isfinite(fitness):
+                    self.study.tell(trial, fitness)
+                else:
+                    self.study.tell(trial, state=TrialState.FAIL)
+        self._pending = []
+        self.generation += 1
+
+    def done(self) -> bool:
+        return self.generation >= self.generations
+
+    # --- checkpoints --------------------------------------------------------------------
+    def state(self) -> dict[str, Any]:
+        """Every finished trial, with each parameter's distribution stored once (JSON)."""
+        trials = [t for t in self.study.get_trials(deepcopy=False) if t.state.is_finished()]
+        distributions: dict[str, str] = {}
+        for trial in trials:
+            for name, dist in trial.distributions.items():
+                distributions.setdefault(name, distribution_to_json(dist))
+        return {
+            "version": STATE_VERSION,
+            "sampler": self.sampler,
+            "generation": self.generation,
+            "distributions": distributions,
+            "trials": [
+                {
+                    "generation": trial.user_attrs.get("generation"),
+                    "candidate_id": trial.user_attrs.get("candidate_id"),
+                    "params": trial.params,
+                    "value": trial.value,
+                    "state": trial.state.name,
+                }
+                for trial in trials
+            ],
+        }
+
+    def restore(self, state: dict[str, Any]) -> None:
+        if state.get("sampler") != self.sampler:
+            raise ValueError(
+                f"checkpoint of the {state.get('sampler')!r} sampler, not {self.sampler!r}"
+            )
+        generation = int(state["generation"])
+        self._pending = []
+        if self.sampler == "cmaes" and self._replay(state["trials"], generation):
+            return
+        if self.sampler == "cmaes":
+            _log.warning("CMA-ES could not replay its checkpoint; its distribution restarts")
+        distributions = {
+            name: json_to_distribution(text) for name, text in state["distributions"].items()
+        }
+        self.study = self._new_study()
+        for saved in state["trials"]:
+            self.study.add_trial(_frozen(saved, distributions))
+        self.generation = generation
+
+    def _replay(self, saved: list[dict[str, Any]], generations: int) -> bool:
+        """Re-run the saved generations through the sampler, telling the saved values.
+
+        True when every proposal matched the saved parameters (so the sampler's own state,
+        e.g. CMA-ES's distribution, is exactly what it was). Needs the same Optuna version.
+        """
+        self.study, self.generation = self._new_study(), 0
+        batches: dict[int, list[dict[str, Any]]] = {}
+        for trial in saved:
+            batches.setdefault(trial["generation"], []).append(trial)
+        for generation in range(generations):
+            self.ask()
+            batch = batches.get(generation, [])
+            if len(batch) != len(self._pending) or any(
+                trial.params != record["params"]
+                for trial, record in zip(self._pending, batch, strict=False)
+            ):
+                self._pending = []
+                return False
+            self._finish(
+                [
+                    (
+                        record.get("candidate_id"),
+                        record["value"] if record["state"] == "COMPLETE" else -math.inf,
+                    )
+                    for record in batch
+                ]
+            )
+        return True
+
+    # --- for front ends -----------------------------------------------------------------
+    def trials_table(self) -> list[dict[str, Any]]:
+        """One row per trial: number, generation, candidate id, params, value and state."""
+        return [
+            {
+                "number": trial.number,
+                "generation": trial.user_attrs.get("generation"),
+                "candidate_id": trial.user_attrs.get("candidate_id"),
+                "params": dict(trial.params),
+                "value": trial.value,
+                "state": trial.state.name.lower(),
+            }
+            for trial in self.study.get_trials(deepcopy=False)
+        ]
+
+    def param_importances(self) -> dict[str, float]:
+        """fANOVA importance of each parameter every finished trial has ({} while too few).
+
+        Conditional parameters (a layer's width when depths vary) are left out by Optuna,
+        since not every trial has them.
+        """
+        finished = self.study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+        if len(finished) < MIN_TRIALS_FOR_IMPORTANCE:
+            return {}
+        # Imported here: optuna.importance pulls in scikit-learn (over a second).
+        from optuna.importance import FanovaImportanceEvaluator, get_param_importances
+
+        try:
+            with _quiet():
+                importances = get_param_importances(
+                    self.study, evaluator=FanovaImportanceEvaluator(seed=self.seed)
+                )
+        except (ValueError, RuntimeError):  # e.g. no parameter shared by every trial
+            return {}
+        return {name: float(v) for name, v in importances.items() if math.isfinite(v)}
+
+
+def _frozen(saved: dict[str, Any], distributions: dict[str, BaseDistribution]) -> FrozenTrial:
+    user_attrs = {"generation": saved["generation"]}
+    if saved.get("candidate_id") is not None:
+        user_attrs["candidate_id"] = saved["candidate_id"]
+    state = TrialState[saved["state"]]
+    return optuna.trial.create_trial(
+        state=state,
+        value=saved["value"] if state == TrialState.COMPLETE else None,
+        params=saved["params"],
+        distributions={name: distributions[name] for name in saved["params"]},
+        user_attrs=user_attrs,
+    )
