@@ -60,7 +60,8 @@ def test_first_window_is_ready_to_start_on_two_moons(main_window):
     assert window.acts.start.isEnabled(), window._problems
     assert "500 rows" in window.data_panel.summary.text()
     assert window.status.device.text() != "device: …"
-    assert {"ga", "random"} == {window.search_panel.engine.itemData(i) for i in range(2)}
+    engines = window.search_panel.engine
+    assert {"ga", "optuna", "random"} == {engines.itemData(i) for i in range(engines.count())}
     keys = {name: getattr(window.acts, name).shortcut().toString()
             for name in ("new", "open", "save", "save_as", "quit", "start", "pause", "stop")}
     assert keys == {"new": "Ctrl+N", "open": "Ctrl+O", "save": "Ctrl+S",

@@ -33,7 +33,8 @@ QUICK_START: dict[str, Any] = {
     "budget": {"generations": 6},
     "search_space": {"max_layers": 3, "max_width": 32, "min_epochs": 10, "max_epochs": 40},
 }
-ENGINES = {"ga": "Genetic algorithm (DEAP)", "random": "Random search"}
+ENGINES = {"ga": "Genetic algorithm (DEAP)", "optuna": "Optuna", "random": "Random search"}
+SAMPLERS = {"tpe": "TPE (Bayesian)", "cmaes": "CMA-ES", "random": "random"}
 
 
 class SearchPanel(QScrollArea):
@@ -53,7 +54,12 @@ class SearchPanel(QScrollArea):
         for kind, text in ENGINES.items():
             self.engine.addItem(text, kind)
         self.engine.setToolTip("The genetic algorithm breeds new networks from the best so far; "
-                               "random search is the baseline it has to beat.")
+                               "Optuna models which settings score well; random search is the "
+                               "baseline both have to beat.")
+        self.sampler = QComboBox()
+        for kind, text in SAMPLERS.items():
+            self.sampler.addItem(text, kind)
+        self.sampler.setToolTip("How Optuna proposes the next networks.")
         self.population = int_box(1, 100_000, "Networks per generation.")
         self.generations = int_box(0, 100_000, "How many generations to evolve.")
         self.seconds = int_box(0, 10**7, "Stop after this much wall time (0 = no limit).", " s")
@@ -64,6 +70,7 @@ class SearchPanel(QScrollArea):
         self.total = QLabel()
         self.total.setObjectName("hint")
         form.addRow("Engine", self.engine)
+        form.addRow("Optuna sampler", self.sampler)
         form.addRow("Population", self.population)
         form.addRow("Generations", self.generations)
         form.addRow("Time limit", self.seconds)
@@ -102,7 +109,7 @@ class SearchPanel(QScrollArea):
         for box in (self.population, self.generations, self.seconds, self.seed, self.patience,
                     self.tournament, self.elites, self.workers, self.crossover, self.mutation):
             box.valueChanged.connect(self.changed)
-        for combo in (self.engine, self.device):
+        for combo in (self.engine, self.sampler, self.device):
             combo.currentIndexChanged.connect(self.changed)
         self.space.changed.connect(self.changed)
         self.changed.connect(self._update_hints)
@@ -116,6 +123,7 @@ class SearchPanel(QScrollArea):
         return {
             "engine": {
                 "kind": self.engine.currentData(),
+                "sampler": self.sampler.currentData(),
                 "population": self.population.value(),
                 "tournament_size": self.tournament.value(),
                 "crossover_prob": round(self.crossover.value(), 4),
@@ -137,6 +145,7 @@ class SearchPanel(QScrollArea):
         execution = {**ExecutionSpec().model_dump(), **spec.get("execution", {})}
         with signals_blocked(self):
             self.engine.setCurrentIndex(max(0, self.engine.findData(engine["kind"])))
+            self.sampler.setCurrentIndex(max(0, self.sampler.findData(engine["sampler"])))
             self.population.setValue(engine["population"])
             self.tournament.setValue(engine["tournament_size"])
             self.crossover.setValue(engine["crossover_prob"])
@@ -167,6 +176,7 @@ class SearchPanel(QScrollArea):
     def fields(self) -> dict[str, QWidget]:
         return {
             "engine.kind": self.engine,
+            "engine.sampler": self.sampler,
             "engine.population": self.population,
             "engine.tournament_size": self.tournament,
             "engine.crossover_prob": self.crossover,
@@ -187,5 +197,6 @@ class SearchPanel(QScrollArea):
 
     def _update_hints(self) -> None:
         self.evolution.setEnabled(self.engine.currentData() == "ga")
+        self.sampler.setEnabled(self.engine.currentData() == "optuna")
         total = self.population.value() * self.generations.value()
         self.total.setText(f"trains up to {total:,} networks")
