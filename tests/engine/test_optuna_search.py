@@ -16,6 +16,7 @@ from neurolab.genome import SearchSpace
 from neurolab.search import Evaluation, OptunaSearch, make_engine
 from neurolab.spec import ExperimentSpec
 from tests.engine.conftest import tiny_spec
+from tests.engine.search_driver import drive, toy_fitness
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -45,23 +46,8 @@ def _spec(sampler: str, generations: int = 5, **space) -> ExperimentSpec:
     )
 
 
-def _toy_fitness(genome) -> float:
-    """Rewards exactly three layers of width near 32 (as in test_search.py)."""
-    layers = genome.layers
-    return -abs(len(layers) - 3) - sum(abs(ly.width - 32) for ly in layers) / 64
 
 
-def _drive(engine, stop_after=None, next_id=0, fitness=_toy_fitness):
-    history = []
-    while not engine.done() and (stop_after is None or engine.generation < stop_after):
-        proposals = engine.ask()
-        results = []
-        for proposal in proposals:
-            next_id += 1
-            results.append(Evaluation(proposal, next_id, fitness(proposal.genome)))
-        engine.tell(results)
-        history.append((proposals, results))
-    return history
 
 
 def _genomes(history):
@@ -70,7 +56,7 @@ def _genomes(history):
 
 @functools.cache
 def _uninterrupted(sampler: str) -> list:
-    return _genomes(_drive(make_engine(_spec(sampler))))
+    return _genomes(drive(make_engine(_spec(sampler))))
 
 
 def _inside(genome, space: SearchSpace) -> bool:
@@ -96,7 +82,7 @@ def test_proposals_stay_inside_the_space(sampler):
     engine = make_engine(spec)
     assert isinstance(engine, OptunaSearch)
     space = SearchSpace.from_spec(spec.search_space)
-    history = _drive(engine)
+    history = drive(engine)
     assert len(history) == 4 and engine.done()
     for proposals, _ in history:
         assert len(proposals) == POPULATION
@@ -108,7 +94,7 @@ def test_proposals_stay_inside_the_space(sampler):
 
 def test_layer_parameters_exist_only_for_layers_that_do():
     engine = make_engine(_spec("tpe", generations=3, max_dropout=0.0))
-    history = _drive(engine)
+    history = drive(engine)
     rows = engine.trials_table()
     assert len(rows) == 3 * POPULATION and all(row["state"] == "complete" for row in rows)
     genomes = [g for batch in _genomes(history) for g in batch]
@@ -130,30 +116,31 @@ def test_layer_parameters_exist_only_for_layers_that_do():
 
 @pytest.mark.parametrize("sampler", SAMPLERS)
 def test_same_seed_same_proposals(sampler):
-    assert _genomes(_drive(make_engine(_spec(sampler)))) == _uninterrupted(sampler)
+    assert _genomes(drive(make_engine(_spec(sampler)))) == _uninterrupted(sampler)
     other = _spec(sampler, generations=2).with_overrides({"seed": 8})
-    assert _genomes(_drive(make_engine(other))) != _uninterrupted(sampler)[:2]
+    assert _genomes(drive(make_engine(other))) != _uninterrupted(sampler)[:2]
 
 
 @pytest.mark.parametrize("sampler", SAMPLERS)
 def test_checkpoint_resumes_the_same_search(sampler):
     first = make_engine(_spec(sampler))
-    part_one = _drive(first, stop_after=3)
+    part_one = drive(first, stop_after=3)
     state = json.loads(json.dumps(first.state()))  # it must survive the project file
     assert state["generation"] == 3 and len(state["trials"]) == 3 * POPULATION
     second = make_engine(_spec(sampler))
     second.restore(state)
     assert second.generation == 3 and second.state() == state
-    part_two = _genomes(_drive(second, next_id=3 * POPULATION))
+    part_two = _genomes(drive(second, next_id=3 * POPULATION))
     assert _genomes(part_one) + part_two == _uninterrupted(sampler)
 
 
 _HALF_RUN_IN_ANOTHER_PROCESS = """
 import json
 from neurolab.search import make_engine
-from tests.engine.test_optuna_search import _drive, _spec
+from tests.engine.search_driver import drive
+from tests.engine.test_optuna_search import _spec
 engine = make_engine(_spec("tpe"))
-_drive(engine, stop_after=3)
+drive(engine, stop_after=3)
 print(json.dumps(engine.state()))
 """
 
@@ -171,7 +158,7 @@ def test_resume_in_a_new_process_proposes_the_same():
     ).stdout
     resumed = make_engine(_spec("tpe"))
     resumed.restore(json.loads(out.strip().splitlines()[-1]))
-    assert _genomes(_drive(resumed, next_id=3 * POPULATION)) == _uninterrupted("tpe")[3:]
+    assert _genomes(drive(resumed, next_id=3 * POPULATION)) == _uninterrupted("tpe")[3:]
 
 
 def test_failed_trials_do_not_stop_the_sampler():
@@ -179,10 +166,10 @@ def test_failed_trials_do_not_stop_the_sampler():
 
     def flaky(genome):  # the whole first generation fails, and later every deep network
         first_generation = next(calls) < POPULATION
-        return -math.inf if first_generation or len(genome.layers) >= 3 else _toy_fitness(genome)
+        return -math.inf if first_generation or len(genome.layers) >= 3 else toy_fitness(genome)
 
     engine = make_engine(_spec("tpe"))
-    history = _drive(engine, fitness=flaky)
+    history = drive(engine, fitness=flaky)
     assert len(history) == 5
     states = [row["state"] for row in engine.trials_table()]
     assert states[:POPULATION] == ["fail"] * POPULATION and "complete" in states
@@ -196,8 +183,8 @@ def test_failed_trials_do_not_stop_the_sampler():
 def test_tpe_finds_better_networks_than_random_sampling():
     # Same budget (10 generations of 6), same seed. Beyond the best, TPE's later generations
     # concentrate on good regions, so their mean is clearly higher.
-    tpe = _drive(make_engine(_spec("tpe", generations=10)))
-    rnd = _drive(make_engine(_spec("random", generations=10)))
+    tpe = drive(make_engine(_spec("tpe", generations=10)))
+    rnd = drive(make_engine(_spec("random", generations=10)))
 
     def best(history):
         return max(r.fitness for _, rs in history for r in rs)
@@ -213,7 +200,7 @@ def test_tpe_finds_better_networks_than_random_sampling():
 def test_importances_and_protocol_misuse():
     engine = make_engine(_spec("tpe", generations=3))
     assert engine.param_importances() == {}  # nothing finished yet
-    _drive(engine, stop_after=2)
+    drive(engine, stop_after=2)
     importances = engine.param_importances()
     assert "n_layers" in importances and "width_3" not in importances
     assert math.isclose(sum(importances.values()), 1.0, rel_tol=1e-6)

@@ -2,8 +2,9 @@ import json
 
 import pytest
 
-from neurolab.search import Evaluation, make_engine
+from neurolab.search import make_engine
 from neurolab.spec import ExperimentSpec
+from tests.engine.search_driver import drive
 
 
 def _spec(kind: str, **engine) -> ExperimentSpec:
@@ -18,34 +19,15 @@ def _spec(kind: str, **engine) -> ExperimentSpec:
     )
 
 
-def _toy_fitness(genome) -> float:
-    """Rewards exactly three layers of width near 32: something a working GA should find."""
-    layers = genome.layers
-    return -abs(len(layers) - 3) - sum(abs(ly.width - 32) for ly in layers) / 64
-
-
-def _drive(engine, stop_after: int | None = None, next_id: int = 0):
-    history = []
-    while not engine.done() and (stop_after is None or engine.generation < stop_after):
-        proposals = engine.ask()
-        results = []
-        for proposal in proposals:
-            next_id += 1
-            results.append(Evaluation(proposal, next_id, _toy_fitness(proposal.genome)))
-        engine.tell(results)
-        history.append((proposals, results))
-    return history
-
-
 def test_ga_improves_on_random_search():
-    ga_best = max(r.fitness for _, rs in _drive(make_engine(_spec("ga"))) for r in rs)
-    random_best = max(r.fitness for _, rs in _drive(make_engine(_spec("random"))) for r in rs)
+    ga_best = max(r.fitness for _, rs in drive(make_engine(_spec("ga"))) for r in rs)
+    random_best = max(r.fitness for _, rs in drive(make_engine(_spec("random"))) for r in rs)
     assert ga_best > random_best
     assert ga_best > -0.3
 
 
 def test_ga_records_parents_and_operators():
-    history = _drive(make_engine(_spec("ga")))
+    history = drive(make_engine(_spec("ga")))
     first, later = history[0][0], [p for ps, _ in history[1:] for p in ps]
     assert all(p.origin == "random" and p.parents == () for p in first)
     assert any(p.origin.startswith("crossover") and len(p.parents) == 2 for p in later)
@@ -56,22 +38,22 @@ def test_ga_records_parents_and_operators():
 
 @pytest.mark.parametrize("kind", ["ga", "random"])
 def test_same_seed_same_search(kind):
-    a = [[p.genome for p in ps] for ps, _ in _drive(make_engine(_spec(kind)))]
-    b = [[p.genome for p in ps] for ps, _ in _drive(make_engine(_spec(kind)))]
+    a = [[p.genome for p in ps] for ps, _ in drive(make_engine(_spec(kind)))]
+    b = [[p.genome for p in ps] for ps, _ in drive(make_engine(_spec(kind)))]
     assert a == b
 
 
 @pytest.mark.parametrize("kind", ["ga", "random"])
 def test_checkpoint_resumes_the_same_search(kind):
-    uninterrupted = [[p.genome for p in ps] for ps, _ in _drive(make_engine(_spec(kind)))]
+    uninterrupted = [[p.genome for p in ps] for ps, _ in drive(make_engine(_spec(kind)))]
     first = make_engine(_spec(kind))
-    part_one = _drive(first, stop_after=4)
+    part_one = drive(first, stop_after=4)
     state = json.loads(json.dumps(first.state()))  # it must survive the project file
     second = make_engine(_spec(kind))
     second.restore(state)
     # Candidate ids continue where they stopped.
     done = sum(len(rs) for _, rs in part_one)
-    part_two = [[p.genome for p in ps] for ps, _ in _drive(second, next_id=done)]
+    part_two = [[p.genome for p in ps] for ps, _ in drive(second, next_id=done)]
     assert [[p.genome for p in ps] for ps, _ in part_one] + part_two == uninterrupted
 
 
@@ -81,5 +63,5 @@ def test_deap_does_not_disturb_global_random():
     random.seed(123)
     expected = [random.random() for _ in range(3)]
     random.seed(123)
-    _drive(make_engine(_spec("ga")))
+    drive(make_engine(_spec("ga")))
     assert [random.random() for _ in range(3)] == expected
