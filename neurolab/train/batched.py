@@ -1,0 +1,426 @@
+"""Training a whole population at once: parameters stacked per layer, one `bmm` per layer.
+
+Small networks spend their time in per-op overhead, so P candidates trained as one stack cost
+little more than one (DESIGN.md, "Speed"). `train_population` returns, per candidate, the
+`TrainResult` that `train_candidate` would, and on CPU the same losses up to float rounding
+(~1e-6 relative): each candidate is initialised by `build_model` from its seed, sees the same
+minibatch order (its own `torch.Generator().manual_seed(seed)`), gets the same optimizer
+arithmetic (Adam / AdamW / SGD-Nesterov on stacked rows, `batched_ops`), the same dropout masks
+(drawn from a per-candidate copy of the global generator, in the single trainer's order) and
+the same early stopping. On CUDA the arithmetic is the same but dropout masks differ.
+
+A group (`batched_plan.plan_groups` decides who trains with whom) keeps all parameters of a
+candidate in one row of a `(P, N)` tensor; each layer's weight `(P, in, out)` and bias
+`(P, 1, out)` are views of it, and its gradients are views of a `(P, N)` buffer, so the
+optimizer is a few element-wise passes over two row blocks (Adam family, then SGD), whatever
+the depth. Widths are padded with zero weights; a padded unit stays exactly zero because its
+pre-activation is zero, an activation with f(0) != 0 (sigmoid) gets a 0/1 unit mask, and zero
+gradients leave zero weights unchanged under all three optimizers. A candidate that stops
+(patience, its own epoch count, a non-finite loss, a cancel) leaves the stack at the end of the
+epoch: its rows are dropped, so its parameters and optimizer state never change again, and its
+best epoch's weights were kept.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import traceback
+from collections.abc import Callable, Sequence
+
+import torch
+from safetensors.torch import save as safetensors_save
+from torch import nn
+
+from neurolab.data.dataset import PreparedData
+from neurolab.genome import Genome
+from neurolab.model import build_model, parameter_count
+from neurolab.train import batched_ops as ops
+from neurolab.train.batched_plan import (
+    CostModel,
+    assign_to_workers,
+    can_batch,
+    family,
+    plan_groups,
+)
+from neurolab.train.trainer import TrainResult, _tensors, metric
+
+__all__ = [
+    "BatchEpochCallback",
+    "CostModel",
+    "assign_to_workers",
+    "can_batch",
+    "plan_groups",
+    "train_population",
+]
+
+# Called after every epoch of every candidate with (index into `genomes`, epoch, train_loss,
+# val_loss, val_metric, model) where `model()` builds that candidate's current network (costly:
+# call it only when needed); returning False stops that candidate (status "cancelled").
+BatchEpochCallback = Callable[[int, int, float, float, float, Callable[[], nn.Module]], bool | None]
+
+EVAL_ELEMENTS = 1 << 24  # largest activation tensor of an evaluation pass (rows are chunked)
+
+
+def train_population(
+    genomes: Sequence[Genome],
+    data: PreparedData,
+    *,
+    seeds: Sequence[int],
+    patience: int,
+    device: str | torch.device = "cpu",
+    on_epoch: BatchEpochCallback | None = None,
+    keep_going: Callable[[], bool] | None = None,
+    cost: CostModel | None = None,
+) -> list[TrainResult]:
+    """Train every genome (candidate i from `seeds[i]`) in as few stacked groups as pays off.
+
+    `keep_going()` is asked after every epoch; False cancels everything still training (results
+    "cancelled", with the best weights so far) and everything not started. A group that raises
+    (out of memory, say) fails its own candidates only. `seconds` is each candidate's share of
+    its group's wall time, in proportion to the epochs it trained.
+    """
+    if len(seeds) != len(genomes):
+        raise ValueError(f"{len(genomes)} genomes but {len(seeds)} seeds")
+    device = torch.device(device)
+    splits = _tensors(data, device)
+    groups = plan_groups(
+        genomes, data.n_features, data.n_outputs, len(data.y_train), str(device), cost
+    )
+    results: list[TrainResult | None] = [None] * len(genomes)
+    stop = [False]  # set when keep_going() says no: later groups do not start
+    for members in groups:
+        if stop[0]:
+            for i in members:
+                results[i] = TrainResult("cancelled", error="stopped before it started")
+            continue
+        start = time.perf_counter()
+        try:
+            group = _Group([genomes[i] for i in members], [seeds[i] for i in members], members)
+            with torch.no_grad():
+                outcome = group.train(data, splits, device, patience, on_epoch, keep_going, stop)
+        except Exception as exc:  # a group must never take the population down
+            detail = traceback.format_exception_only(exc)[-1].strip()
+            outcome = [TrainResult("failed", error=f"training raised {detail}") for _ in members]
+        elapsed = time.perf_counter() - start
+        total_epochs = sum(max(1, r.epochs) for r in outcome)
+        for i, result in zip(members, outcome, strict=True):
+            result.seconds = elapsed * max(1, result.epochs) / total_epochs
+            results[i] = result
+    return results  # type: ignore[return-value]
+
+
+class _Group:
+    """One group's candidates ("members", in stacking order) as stacked, padded tensors."""
+
+    def __init__(self, genomes: list[Genome], seeds: list[int], indices: list[int]) -> None:
+        self.genomes, self.seeds, self.indices = genomes, seeds, indices
+        self.depth = len(genomes[0].layers)
+        self.widths = [[ly.width for ly in g.layers] for g in genomes]
+
+    # --- layout -------------------------------------------------------------------------
+    def _layout(self, n_in: int, n_out: int) -> None:
+        hidden = [max(w[layer] for w in self.widths) for layer in range(self.depth)]
+        self.dims = [n_in, *hidden, n_out]
+        self.slots: list[tuple[int, int, int]] = []  # (offset, fan-in, fan-out) per layer
+        offset = 0
+        for a, b in zip(self.dims, self.dims[1:], strict=False):
+            self.slots.append((offset, a, b))
+            offset += a * b + b
+        self.size = offset
+
+    def _views(self, theta: torch.Tensor) -> ops.Params:
+        rows = theta.shape[0]
+        return [
+            (
+                theta[:, o : o + a * b].view(rows, a, b),
+                theta[:, o + a * b : o + a * b + b].view(rows, 1, b),
+            )
+            for o, a, b in self.slots
+        ]
+
+    def _real(self, member: int) -> list[tuple[int, int]]:
+        sizes = [self.dims[0], *self.widths[member], self.dims[-1]]
+        return list(zip(sizes, sizes[1:], strict=False))
+
+    def _init(self, device: torch.device) -> torch.Tensor:
+        """Each row from `build_model` after seeding, exactly as `train_candidate` does."""
+        theta = torch.zeros(len(self.genomes), self.size)
+        views = self._views(theta)
+        self.names: list[list[str]] = []
+        self.dropout_rngs: list[torch.Generator | None] = []
+        # Only the CPU generator matters for `build_model`; seeding just it skips the ~1 ms
+        # `torch.manual_seed` spends queueing seeds for other devices, and fork_rng gives the
+        # caller its generator state back.
+        with torch.random.fork_rng(devices=[]):
+            for row, (genome, seed) in enumerate(zip(self.genomes, self.seeds, strict=True)):
+                torch.default_generator.manual_seed(seed)
+                model = build_model(genome, self.dims[0], self.dims[-1])
+                linears = [m for m in model if isinstance(m, nn.Linear)]
+                for (w, b), linear, (a, c) in zip(views, linears, self._real(row), strict=True):
+                    w[row, :a, :c] = linear.weight.T
+                    b[row, 0, :c] = linear.bias
+                self.names.append(list(model.state_dict()))
+                rng = None
+                if any(ly.dropout > 0 for ly in genome.layers):
+                    # The single trainer's dropout draws come next from the global generator.
+                    rng = torch.Generator()
+                    rng.set_state(torch.default_generator.get_state())
+                self.dropout_rngs.append(rng)
+        return theta.to(device)
+
+    def _real_mask(self, device: torch.device) -> torch.Tensor:
+        """(P, N): 1 where a row holds a real parameter, 0 where it is padding."""
+        mask = torch.zeros(len(self.genomes), self.size)
+        for layer, (w, b) in enumerate(self._views(mask)):
+            for row in range(len(self.genomes)):
+                a, c = self._real(row)[layer]
+                w[row, :a, :c] = 1.0
+                b[row, 0, :c] = 1.0
+        return mask.to(device)
+
+    def state_dict(self, theta_row: torch.Tensor, member: int) -> dict[str, torch.Tensor]:
+        """One candidate's row in `build_model`'s state_dict layout (unpadded, on CPU)."""
+        state = {}
+        names = iter(self.names[member])
+        layers = self._views(theta_row.unsqueeze(0))
+        for (w, b), (a, c) in zip(layers, self._real(member), strict=True):
+            state[next(names)] = w[0, :a, :c].T.contiguous().cpu()
+            state[next(names)] = b[0, 0, :c].contiguous().cpu()
+        return state
+
+    def model(self, theta_row: torch.Tensor, member: int) -> nn.Module:
+        model = build_model(self.genomes[member], self.dims[0], self.dims[-1])
+        model.load_state_dict(self.state_dict(theta_row, member))
+        return model.eval()
+
+    # --- the active stack ---------------------------------------------------------------
+    def _activate(self, rows: list[int], device: torch.device) -> None:
+        """Per-row constants for the members still training (`rows`, in stacking order)."""
+        self.rows = rows
+        genomes = [self.genomes[m] for m in rows]
+        self.n_adam = sum(family(g) == "adam" for g in genomes)  # rows [0, n_adam) are Adam
+        adam, sgd = genomes[: self.n_adam], genomes[self.n_adam :]
+
+        def column(values: list[float]) -> torch.Tensor:
+            return torch.tensor(values, dtype=torch.float32, device=device).view(-1, 1)
+
+        self.adam_inv_lr = column([1 / g.learning_rate for g in adam])
+        # Adam adds wd * param to the gradient; AdamW multiplies the param by 1 - lr * wd.
+        l2 = [g.weight_decay if g.optimizer == "adam" else 0.0 for g in adam]
+        decay = [
+            1 - g.learning_rate * g.weight_decay if g.optimizer == "adamw" else 1.0 for g in adam
+        ]
+        self.adam_l2 = column(l2) if any(l2) else None
+        self.adam_decay = column(decay) if any(d != 1.0 for d in decay) else None
+        self.sgd_neg_lr = column([-g.learning_rate for g in sgd])
+        self.sgd_wd = (
+            column([g.weight_decay for g in sgd]) if any(g.weight_decay for g in sgd) else None
+        )
+        self.runs = [
+            ops.runs_of([g.layers[layer].activation for g in genomes])
+            for layer in range(self.depth)
+        ]
+        self.unit_masks: list[torch.Tensor | None] = []
+        for layer, runs in enumerate(self.runs):
+            mask = None
+            if not all(activation.zero_at_zero for activation, _, _ in runs):
+                mask = torch.zeros(len(rows), 1, self.dims[layer + 1], device=device)
+                for r, m in enumerate(rows):
+                    mask[r, 0, : self.widths[m][layer]] = 1.0
+            self.unit_masks.append(mask)
+        self.dropouts = [
+            [
+                (r, g.layers[layer].dropout, self.widths[m][layer], self.dropout_rngs[m])
+                for r, (m, g) in enumerate(zip(rows, genomes, strict=True))
+                if g.layers[layer].dropout > 0
+            ]
+            for layer in range(self.depth)
+        ]
+
+    def _bind(self, theta: torch.Tensor) -> None:
+        self.theta, self.grad = theta, torch.zeros_like(theta)
+        self.params, self.grads = self._views(theta), self._views(self.grad)
+
+    def _compact(self, keep: list[int], device: torch.device) -> None:
+        """Drop the rows of stopped candidates; `keep` are positions in the active stack."""
+        self.m = self.m[[k for k in keep if k < self.n_adam]]
+        self.v = self.v[[k for k in keep if k < self.n_adam]]
+        self.buf = self.buf[[k - self.n_adam for k in keep if k >= self.n_adam]]
+        self.order_rngs = [self.order_rngs[k] for k in keep]
+        self._activate([self.rows[k] for k in keep], device)
+        self._bind(self.theta.index_select(0, torch.tensor(keep, device=device)))
+
+    # --- arithmetic ---------------------------------------------------------------------
+    def _train_masks(self, batch: int) -> list[torch.Tensor | None]:
+        """Per layer: the unit mask, times this step's dropout masks where there is dropout."""
+        masks = []
+        for layer, draws in enumerate(self.dropouts):
+            unit = self.unit_masks[layer]
+            if not draws:
+                masks.append(unit)
+                continue
+            shape = (len(self.rows), batch, self.dims[layer + 1])
+            mask = torch.ones(shape) if unit is None else unit.cpu().expand(shape).clone()
+            for row, p, width, rng in draws:
+                # As CPU `F.dropout` draws it: bernoulli_(1 - p) of the input's shape, / (1 - p).
+                keep = torch.empty(batch, width).bernoulli_(1 - p, generator=rng)
+                mask[row, :, :width] = keep.div_(1 - p)
+            masks.append(mask.to(self.theta.device))
+        return masks
+
+    def _step(self, step: int) -> None:
+        k = self.n_adam
+        if k:
+            p, g = self.theta[:k], self.grad[:k]
+            ops.adam_step(
+                p, g, self.m, self.v, step, self.adam_inv_lr, self.adam_l2, self.adam_decay
+            )
+            if step % 1000 == 0:  # β2^t would take the floor to denormals (slow) by ~18k steps
+                self.v.clamp_min_(ops.V_FLOOR)
+        if k < self.theta.shape[0]:
+            p, g = self.theta[k:], self.grad[k:]
+            ops.sgd_step(p, g, self.buf, self.sgd_neg_lr, self.sgd_wd)
+
+    def _evaluate(self, params: ops.Params, x: torch.Tensor) -> torch.Tensor:
+        """Outputs (P, outputs, rows) for a whole split (no dropout), chunked to bound memory."""
+        chunk = max(1, EVAL_ELEMENTS // max(1, params[0][0].shape[0] * max(self.dims)))
+        parts = [
+            ops.forward(params, x[lo : lo + chunk], self.runs, self.unit_masks)
+            for lo in range(0, x.shape[0], chunk)
+        ]
+        return torch.cat(parts, dim=2)
+
+    def _epoch(self, train, task: str, batch: int) -> list[float]:
+        """One epoch of minibatch steps for every active row; returns their train losses."""
+        n, rows = train.x.shape[0], len(self.rows)
+        orders = torch.stack([torch.randperm(n, generator=g) for g in self.order_rngs])
+        orders = orders.to(self.theta.device).view(-1)
+        # Each row's data in its own shuffled order, gathered once; steps take slices.
+        xs = train.x.index_select(0, orders).view(rows, n, -1)
+        ys = train.y.index_select(0, orders).view(rows, n)
+        total = torch.zeros(rows, dtype=torch.float64, device=self.theta.device)
+        for lo in range(0, n, batch):
+            x, y = xs[:, lo : lo + batch], ys[:, lo : lo + batch]
+            size = x.shape[1]
+            saved: list = []
+            out = ops.forward(self.params, x, self.runs, self._train_masks(size), saved)
+            losses, grad_out = ops.loss_and_gradient(task, out, y)
+            ops.backward(self.params, self.grads, saved, self.runs, grad_out)
+            self.step += 1
+            self._step(self.step)
+            total.add_(losses, alpha=size)  # in float64, as the single trainer's float sum
+        return (total / n).tolist()
+
+    # --- training -----------------------------------------------------------------------
+    def train(self, data, splits, device, patience, on_epoch, keep_going, stop) -> list:
+        train, val, _ = splits
+        self._layout(data.n_features, data.n_outputs)
+        theta = self._init(device)
+        members = len(self.genomes)
+        self.results = [
+            TrainResult("ok", params=parameter_count(g, self.dims[0], self.dims[-1]))
+            for g in self.genomes
+        ]
+        self.best_theta = torch.zeros_like(theta)
+        self.best_val = [math.inf] * members
+        self.waited = [0] * members
+        self.order_rngs = [torch.Generator().manual_seed(s) for s in self.seeds]
+        self._activate(list(range(members)), device)
+        self.m = torch.zeros(self.n_adam, self.size, device=device)
+        # v never holds 0 (sqrt(0) is ~15x slower than a normal sqrt on this CPU): padded
+        # entries start at 1 (their update stays exactly 0, as m does), real ones at V_FLOOR.
+        real = self._real_mask(device)[: self.n_adam]
+        self.v = torch.where(real > 0, ops.V_FLOOR, 1.0)
+        self.buf = torch.zeros(members - self.n_adam, self.size, device=device)
+        self._bind(theta)
+
+        batch = max(1, min(self.genomes[0].batch_size, train.x.shape[0]))
+        self.step, epoch = 0, 0
+        while self.rows:
+            epoch += 1
+            train_losses = self._epoch(train, data.task, batch)
+            val_out = self._evaluate(self.params, val.x)
+            val_losses = ops.candidate_losses(data.task, val_out, val.y).tolist()
+            go_on = keep_going() if keep_going is not None else True
+            stop[0] = stop[0] or not go_on
+            keep = self._end_epoch(
+                epoch,
+                train_losses,
+                val_losses,
+                val_out,
+                val.y,
+                data.task,
+                patience,
+                on_epoch,
+                go_on,
+            )
+            if len(keep) < len(self.rows):
+                if not keep:
+                    break
+                self._compact(keep, device)
+        self._finish(data.task, splits)
+        return self.results
+
+    def _end_epoch(
+        self, epoch, train_losses, val_losses, val_out, val_y, task, patience, on_epoch, go_on
+    ) -> list[int]:
+        """The single trainer's end-of-epoch logic per row; returns the rows that go on."""
+        keep: list[int] = []
+        improved: list[int] = []
+        val_rows = val_out.transpose(1, 2).contiguous() if on_epoch is not None else None
+        for r, member in enumerate(self.rows):
+            result, genome = self.results[member], self.genomes[member]
+            result.epochs = epoch
+            train_loss, val_loss = train_losses[r], val_losses[r]
+            if not (math.isfinite(train_loss) and math.isfinite(val_loss)):
+                kind = "NaN" if math.isnan(train_loss + val_loss) else "infinite"
+                result.status = "failed"
+                result.error = (
+                    f"loss became {kind} at epoch {epoch} "
+                    f"(learning rate {genome.learning_rate:.2g} may be too high)"
+                )
+                continue
+            result.train_losses.append(train_loss)
+            result.val_losses.append(val_loss)
+            if val_loss < self.best_val[member] - 1e-6:
+                self.best_val[member], self.waited[member] = val_loss, 0
+                improved.append(r)
+            else:
+                self.waited[member] += 1
+            if on_epoch is not None:
+                val_metric = metric(task, val_rows[r], val_y)
+
+                def build(row=self.theta[r], member=member) -> nn.Module:
+                    return self.model(row, member)
+
+                index = self.indices[member]
+                if on_epoch(index, epoch, train_loss, val_loss, val_metric, build) is False:
+                    result.status = "cancelled"
+                    continue
+            if not go_on:
+                result.status = "cancelled"
+            elif self.waited[member] < patience and epoch < genome.epochs:
+                keep.append(r)
+        if improved:
+            device = self.theta.device
+            source = torch.tensor(improved, device=device)
+            target = torch.tensor([self.rows[r] for r in improved], device=device)
+            self.best_theta.index_copy_(0, target, self.theta.index_select(0, source))
+        return keep
+
+    def _finish(self, task: str, splits) -> None:
+        """Metrics and weights from each candidate's best epoch, all members in one pass."""
+        self._activate(list(range(len(self.genomes))), self.best_theta.device)
+        params = self._views(self.best_theta)
+        # (P, rows, outputs), contiguous, so `metric` takes each candidate's slice as is.
+        outs = [self._evaluate(params, s.x).transpose(1, 2).contiguous() for s in splits]
+        for member, result in enumerate(self.results):
+            if self.best_val[member] == math.inf:
+                if result.status == "ok":
+                    result.status, result.error = "failed", "no epoch finished"
+                continue
+            result.train_metric, result.val_metric, result.test_metric = (
+                metric(task, out[member], split.y) for out, split in zip(outs, splits, strict=True)
+            )
+            result.weights = safetensors_save(self.state_dict(self.best_theta[member], member))

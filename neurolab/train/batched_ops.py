@@ -1,0 +1,221 @@
+"""The arithmetic of a stack of MLPs: forward, hand-written backward, optimizer steps.
+
+Rows are candidates. Backpropagation is written out instead of left to autograd because at
+these sizes autograd's bookkeeping (graph nodes, zero-filled gradient buffers, accumulation,
+a cat/split per mixed-activation layer, an autograd graph for the loss) costs as much as the
+arithmetic: here every gradient is copied once into the optimizer's flat gradient buffer (no
+zero-fill, no accumulation), each activation is applied to its rows' slices instead of a
+cat, and the loss gradient is a closed form. The activation kernels are the
+ones `torch.nn` and autograd use (`tanh` / `tanh_backward`, ...), so the numbers agree with a
+single candidate's training up to the order of float additions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+
+_aten = torch.ops.aten
+_nn = torch._C._nn
+
+Forward = Callable[[torch.Tensor, torch.Tensor], object]  # (z, out)
+Backward = Callable[[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor], object]
+
+
+@dataclass(frozen=True)
+class Activation:
+    """`model._ACTIVATIONS`' modules as out= kernels: forward(z, out), backward(g, z, y, out)."""
+
+    forward: Forward
+    backward: Backward
+    zero_at_zero: bool = True  # f(0) == 0, so a padded unit stays 0 without a mask
+
+
+# Default arguments match `torch.nn`'s modules (LeakyReLU slope 0.01, ELU alpha 1, exact GELU).
+ACTIVATIONS: dict[str, Activation] = {
+    "relu": Activation(
+        lambda z, o: torch.clamp_min(z, 0, out=o),
+        lambda g, z, y, o: _aten.threshold_backward.grad_input(g, y, 0, grad_input=o),
+    ),
+    "tanh": Activation(
+        lambda z, o: torch.tanh(z, out=o),
+        lambda g, z, y, o: _aten.tanh_backward.grad_input(g, y, grad_input=o),
+    ),
+    "sigmoid": Activation(
+        lambda z, o: torch.sigmoid(z, out=o),
+        lambda g, z, y, o: _aten.sigmoid_backward.grad_input(g, y, grad_input=o),
+        zero_at_zero=False,
+    ),
+    "gelu": Activation(
+        lambda z, o: _nn.gelu(z, out=o),
+        lambda g, z, y, o: _aten.gelu_backward.grad_input(g, z, grad_input=o),
+    ),
+    "leaky_relu": Activation(
+        lambda z, o: _nn.leaky_relu(z, 0.01, out=o),
+        lambda g, z, y, o: _aten.leaky_relu_backward.grad_input(g, z, 0.01, False, grad_input=o),
+    ),
+    "elu": Activation(
+        lambda z, o: _nn.elu(z, 1.0, 1, 1, out=o),
+        lambda g, z, y, o: _aten.elu_backward.grad_input(g, 1.0, 1, 1, False, z, grad_input=o),
+    ),
+    "silu": Activation(
+        lambda z, o: _nn.silu(z, out=o),
+        lambda g, z, y, o: _aten.silu_backward.grad_input(g, z, grad_input=o),
+    ),
+    "identity": Activation(lambda z, o: o.copy_(z), lambda g, z, y, o: o.copy_(g)),
+}
+
+Runs = list[tuple[Activation, int, int]]  # (activation, first row, row count)
+Params = list[tuple[torch.Tensor, torch.Tensor]]  # per layer: weight (P, in, out), bias (P, 1, out)
+
+
+def runs_of(names: list[str]) -> Runs:
+    """Maximal runs of rows with the same activation."""
+    runs: Runs = []
+    for row, name in enumerate(names):
+        if runs and runs[-1][0] is ACTIVATIONS[name]:
+            runs[-1] = (runs[-1][0], runs[-1][1], runs[-1][2] + 1)
+        else:
+            runs.append((ACTIVATIONS[name], row, 1))
+    return runs
+
+
+def _apply(runs: Runs, kernel: str, out: torch.Tensor, *args: torch.Tensor) -> torch.Tensor:
+    """Run each activation's forward or backward kernel on its rows, writing into `out`."""
+    if len(runs) == 1:
+        getattr(runs[0][0], kernel)(*args, out)
+        return out
+    sizes = [count for _, _, count in runs]
+    pieces = zip(*(tensor.split(sizes) for tensor in (*args, out)), strict=True)
+    for (activation, _, _), views in zip(runs, pieces, strict=True):
+        getattr(activation, kernel)(*views)
+    return out
+
+
+def forward(
+    params: Params,
+    x: torch.Tensor,
+    runs: list[Runs],
+    masks: list[torch.Tensor | None],
+    saved: list | None = None,
+) -> torch.Tensor:
+    """Outputs (P, outputs, rows) for inputs (P, rows, features) or shared (rows, features).
+
+    `masks[l]` (broadcast to (P, rows, width)) multiplies layer l's activations: the 0/1 unit
+    mask of padded units and/or dropout. With `saved` a list, what backward needs goes there.
+    """
+    h = x if x.dim() == 3 else x.expand(params[0][0].shape[0], *x.shape)
+    for (w, b), layer_runs, mask in zip(params[:-1], runs, masks, strict=True):
+        z = torch.baddbmm(b, h, w)
+        y = _apply(layer_runs, "forward", torch.empty_like(z), z)
+        if saved is not None:
+            saved.append((h, z, y, mask))
+        h = y if mask is None else y * mask
+    if saved is not None:
+        saved.append(h)
+    w, b = params[-1]
+    # Handed out as (P, outputs, rows), the layout in which log_softmax over a few classes is
+    # ~10x faster; the copy is tiny (a transposed matmul instead would cost 3x the head's).
+    return torch.baddbmm(b, h, w).transpose(1, 2).contiguous()
+
+
+def backward(
+    params: Params, grads: Params, saved: list, runs: list[Runs], grad_out: torch.Tensor
+) -> None:
+    """Write d(sum of losses)/d(parameters) into `grads`, given d/d(outputs) (P, outputs, rows)."""
+    h = saved[-1]
+    w, _ = params[-1]
+    gw, gb = grads[-1]
+    grad_out = grad_out.transpose(1, 2).contiguous()  # (P, rows, outputs), as the head's output
+    # bmm into a strided `out=` falls back to one matmul per row: compute, then copy.
+    gw.copy_(torch.bmm(h.transpose(1, 2), grad_out))
+    torch.sum(grad_out, 1, keepdim=True, out=gb)
+    dh = torch.bmm(grad_out, w.transpose(1, 2))
+    for layer in range(len(params) - 2, -1, -1):
+        h, z, y, mask = saved[layer]
+        dy = dh if mask is None else dh * mask
+        dz = _apply(runs[layer], "backward", torch.empty_like(z), dy, z, y)
+        gw, gb = grads[layer]
+        gw.copy_(torch.bmm(h.transpose(1, 2), dz))
+        torch.sum(dz, 1, keepdim=True, out=gb)
+        if layer:
+            dh = torch.bmm(dz, params[layer][0].transpose(1, 2))
+
+
+def candidate_losses(task: str, outputs: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Mean loss per candidate of outputs (P, outputs, rows), as `trainer.loss_function`."""
+    rows, _, batch = outputs.shape
+    y = y.expand(rows, batch)
+    if task == "classification":
+        return F.cross_entropy(outputs, y, reduction="none").mean(1)
+    return F.mse_loss(outputs[:, 0], y, reduction="none").mean(1)
+
+
+def loss_and_gradient(task: str, outputs: torch.Tensor, y: torch.Tensor):
+    """Per-candidate mean losses (P,) and d(their sum)/d(outputs), written out: at these sizes
+    an autograd graph for the loss costs more than the loss."""
+    batch = outputs.shape[2]
+    if task == "classification":
+        # Cross-entropy: loss = -mean(log p[target]); gradient = (softmax - one_hot) / batch.
+        logp = torch.log_softmax(outputs, 1)
+        target = y.unsqueeze(1)
+        losses = logp.gather(1, target).mean(2).squeeze(1).neg_()
+        grad = logp.exp_()
+        grad.scatter_add_(1, target, torch.full(target.shape, -1.0, device=grad.device))
+        return losses, grad.div_(batch)
+    diff = outputs[:, 0] - y  # mean squared error: gradient = 2 (output - y) / batch
+    return diff.square().mean(1), diff.mul_(2.0 / batch).unsqueeze(1)
+
+
+# torch.optim's defaults, as `trainer.make_optimizer` uses them.
+BETA1, BETA2, EPS, MOMENTUM = 0.9, 0.999, 1e-8, 0.9
+# Lower bound kept in Adam's v instead of 0 (a dead ReLU unit's v stays 0 under torch.optim):
+# sqrt(0) takes a slow path on x86 CPUs, ~15x slower than a normal value. Adding <= 1e-30
+# leaves every v >= 2e-23 bit-identical and moves sqrt(v) by <= 1e-15, against eps * sqrt(bc2)
+# >= 3e-10 in the denominator: below float32 resolution of the update.
+V_FLOOR = 1e-30
+
+
+@torch.no_grad()
+def adam_step(
+    p: torch.Tensor,
+    g: torch.Tensor,
+    m: torch.Tensor,
+    v: torch.Tensor,
+    step: int,
+    inv_lr: torch.Tensor,
+    l2: torch.Tensor | None,
+    decay: torch.Tensor | None,
+) -> None:
+    """torch.optim.Adam / AdamW on rows, with per-row 1 / lr, L2 and decay columns (P, 1)."""
+    if l2 is not None:  # Adam: weight decay added to the gradient
+        g = g.addcmul(p, l2)
+    if decay is not None:  # AdamW: param *= 1 - lr * wd
+        p.mul_(decay)
+    m.lerp_(g, 1 - BETA1)
+    v.mul_(BETA2).addcmul_(g, g, value=1 - BETA2)
+    # p -= lr / bc1 * m / (sqrt(v) / sqrt(bc2) + eps)
+    #    = m / ((sqrt(v) + eps * sqrt(bc2)) * (-bc1 / (lr * sqrt(bc2)))): the per-row factor
+    # goes into the denominator, as in torch.optim's capturable branch; two passes fewer.
+    bc2_sqrt = (1 - BETA2**step) ** 0.5
+    denom = v.sqrt().add_(EPS * bc2_sqrt).mul_(inv_lr * (-(1 - BETA1**step) / bc2_sqrt))
+    p.addcdiv_(m, denom)
+
+
+@torch.no_grad()
+def sgd_step(
+    p: torch.Tensor,
+    g: torch.Tensor,
+    buf: torch.Tensor,
+    neg_lr: torch.Tensor,
+    wd: torch.Tensor | None,
+) -> None:
+    """torch.optim.SGD(momentum=0.9, nesterov=True) on rows, with per-row lr and weight decay."""
+    if wd is not None:
+        g = g.addcmul(p, wd)
+    # A zero buffer's first update equals torch's "buffer = first gradient".
+    torch.add(g, buf, alpha=MOMENTUM, out=buf)
+    p.addcmul_(g.add(buf, alpha=MOMENTUM), neg_lr)
