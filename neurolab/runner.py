@@ -158,7 +158,9 @@ class Runner:
             )
         )
         status = "interrupted"
-        executor = make_executor(data, device, spec.execution.workers, self._emit)
+        executor = make_executor(
+            data, device, spec.execution.workers, self._emit, spec.execution.batching == "auto"
+        )
         with self._lock:
             self._executor = executor
             if self._paused:

@@ -12,8 +12,13 @@ from neurolab.execution.worker import CandidateTask
 __all__ = ["CandidateTask", "Executor", "InlineExecutor", "ProcessPoolExecutor", "make_executor"]
 
 
-def make_executor(data: PreparedData, device: str, workers: int, emit: EventSink) -> Executor:
-    """One worker trains inline (no start-up cost); more get a pool of spawned processes."""
+def make_executor(
+    data: PreparedData, device: str, workers: int, emit: EventSink, batching: bool = True
+) -> Executor:
+    """One worker trains inline (no start-up cost); more get a pool of spawned processes.
+
+    With `batching`, candidates that allow it train as stacked groups (`train_population`).
+    """
     if workers <= 1:
-        return InlineExecutor(data, device, emit)
-    return ProcessPoolExecutor(data, device, emit, workers)
+        return InlineExecutor(data, device, emit, batching)
+    return ProcessPoolExecutor(data, device, emit, workers, batching)

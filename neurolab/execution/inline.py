@@ -1,4 +1,8 @@
-"""Candidates trained one after another in the calling thread: no start-up cost, no isolation."""
+"""Candidates trained in the calling thread: no start-up cost, no isolation.
+
+With batching on, the whole queue trains as stacked groups (`train_population`) where the
+genomes allow it; otherwise one candidate after another.
+"""
 
 from __future__ import annotations
 
@@ -8,18 +12,21 @@ from collections.abc import Iterator
 
 from neurolab.data.dataset import PreparedData
 from neurolab.events import EventSink
-from neurolab.execution.worker import CandidateTask, WorkerContext
+from neurolab.execution.worker import CandidateTask, WorkerContext, batchable
 from neurolab.train.trainer import TrainResult
 
 
 class InlineExecutor:
-    def __init__(self, data: PreparedData, device: str, emit: EventSink) -> None:
+    def __init__(
+        self, data: PreparedData, device: str, emit: EventSink, batching: bool = True
+    ) -> None:
         import torch
 
         # Small networks gain nothing from intra-op threads and lose a lot when the cores are
         # busy; one thread also makes inline results match a pool worker's bit for bit.
         torch.set_num_threads(1)
         self.device = device
+        self.batching = batching
         self._context = WorkerContext(data, device)
         self._emit = emit
         self._queue: deque[CandidateTask] = deque()
@@ -39,6 +46,11 @@ class InlineExecutor:
         return not self._cancelled.is_set()
 
     def results(self) -> Iterator[tuple[CandidateTask, TrainResult]]:
+        if self.batching and batchable(list(self._queue)):
+            tasks = list(self._queue)
+            self._queue.clear()
+            results = self._context.evaluate_batch(tasks, self._emit, self._keep_going)
+            yield from zip(tasks, results, strict=True)
         while self._queue:
             task = self._queue.popleft()
             if self._cancelled.is_set():

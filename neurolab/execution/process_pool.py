@@ -19,7 +19,8 @@ from multiprocessing.connection import Connection, wait
 
 from neurolab.data.dataset import PreparedData
 from neurolab.events import EventSink
-from neurolab.execution.worker import CandidateTask, WorkerContext
+from neurolab.execution.worker import CandidateTask, WorkerContext, batchable
+from neurolab.genome import Genome
 from neurolab.train.trainer import TrainResult
 
 _CANCEL, _PAUSE, _RESUME, _QUIT = "cancel", "pause", "resume", "quit"
@@ -55,9 +56,14 @@ def _worker_main(conn: Connection, data: PreparedData, device: str, threads: int
         if message in (_PAUSE, _RESUME, _CANCEL):
             paused = message == _PAUSE
             continue
-        result = context.evaluate(message, conn.send, keep_going)
+        tasks: list[CandidateTask] = message
+        if len(tasks) == 1:
+            results = [context.evaluate(tasks[0], conn.send, keep_going)]
+        else:
+            results = context.evaluate_batch(tasks, conn.send, keep_going)
         try:
-            conn.send(("done", message.candidate_id, result))
+            for task, result in zip(tasks, results, strict=True):
+                conn.send(("done", task.candidate_id, result))
         except OSError:
             return  # the parent is gone
 
@@ -70,14 +76,22 @@ class _Worker:
         )
         self.process.start()
         child.close()
-        self.task: CandidateTask | None = None
+        self.tasks: list[CandidateTask] = []  # what it trains now (several when batched)
 
 
 class ProcessPoolExecutor:
     """`workers` spawned processes; see `neurolab.execution.base.Executor` for the lifecycle."""
 
-    def __init__(self, data: PreparedData, device: str, emit: EventSink, workers: int) -> None:
+    def __init__(
+        self,
+        data: PreparedData,
+        device: str,
+        emit: EventSink,
+        workers: int,
+        batching: bool = True,
+    ) -> None:
         self.device = device
+        self.batching = batching
         self._data, self._emit = data, emit
         self._ctx = mp.get_context("spawn")
         # Split the cores so workers do not oversubscribe them.
@@ -96,10 +110,34 @@ class ProcessPoolExecutor:
         self._queue.extend(tasks)
 
     def _dispatch(self) -> None:
-        for worker in self._workers:
-            if worker.task is None and self._queue and not self._paused:
-                worker.task = self._queue.popleft()
-                worker.conn.send(worker.task)
+        idle = [w for w in self._workers if not w.tasks]
+        if not idle or not self._queue or self._paused:
+            return
+        queued = list(self._queue)
+        if self.batching and batchable(queued):
+            # Whole stacked groups per worker, balanced by their estimated cost.
+            from neurolab.train.batched import assign_to_workers
+
+            genomes = [Genome.from_dict(task.genome) for task in queued]
+            data = self._data
+            shares = assign_to_workers(
+                genomes,
+                len(idle),
+                data.n_features,
+                data.n_outputs,
+                len(data.y_train),
+                self.device,
+            )
+            self._queue.clear()
+            for worker, share in zip(idle, shares, strict=True):
+                if share:
+                    worker.tasks = [queued[i] for i in share]
+                    worker.conn.send(worker.tasks)
+            return
+        for worker in idle:
+            if self._queue:
+                worker.tasks = [self._queue.popleft()]
+                worker.conn.send(worker.tasks)
 
     def results(self) -> Iterator[tuple[CandidateTask, TrainResult]]:
         while True:
@@ -109,7 +147,7 @@ class ProcessPoolExecutor:
                     TrainResult("cancelled", error="stopped before it started"),
                 )
             self._dispatch()
-            busy = [w for w in self._workers if w.task is not None]
+            busy = [w for w in self._workers if w.tasks]
             if not busy:
                 if not self._queue:
                     return
@@ -117,24 +155,24 @@ class ProcessPoolExecutor:
                 continue
             ready = wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout=0.1)
             for worker in busy:
-                outcome = self._receive(worker, ready)
-                if outcome is not None:
-                    yield outcome
+                yield from self._receive(worker, ready)
 
-    def _receive(self, worker: _Worker, ready: list) -> tuple[CandidateTask, TrainResult] | None:
-        """Forward a worker's streamed events; return its task's result when it has one."""
-        task = worker.task
+    def _receive(self, worker: _Worker, ready: list) -> list[tuple[CandidateTask, TrainResult]]:
+        """Forward a worker's streamed events; return the results it has finished."""
+        finished = []
         try:
             while worker.conn in ready and worker.conn.poll():
                 message = worker.conn.recv()
                 if isinstance(message, tuple) and message[0] == "done":
-                    worker.task = None
+                    task = next(t for t in worker.tasks if t.candidate_id == message[1])
+                    worker.tasks.remove(task)
                     self._crashes_in_a_row = 0
-                    return task, message[2]
-                self._emit(message)
+                    finished.append((task, message[2]))
+                else:
+                    self._emit(message)
         except (EOFError, OSError):
             pass
-        if worker.process.sentinel in ready or not worker.process.is_alive():
+        if worker.tasks and (worker.process.sentinel in ready or not worker.process.is_alive()):
             worker.process.join(1)
             code = worker.process.exitcode
             self._crashes_in_a_row += 1
@@ -142,9 +180,10 @@ class ProcessPoolExecutor:
                 raise RuntimeError(
                     f"worker processes keep dying ({_death_reason(code)}); the run cannot go on"
                 )
+            lost, worker.tasks = worker.tasks, []
             self._replace(worker)
-            return task, TrainResult(status="failed", error=_death_reason(code))
-        return None
+            finished += [(t, TrainResult(status="failed", error=_death_reason(code))) for t in lost]
+        return finished
 
     def _replace(self, dead: _Worker) -> None:
         dead.conn.close()
@@ -153,7 +192,7 @@ class ProcessPoolExecutor:
     def _broadcast(self, message: str) -> None:
         for worker in self._workers:
             # A dead worker's pipe raises; `results` notices the death itself.
-            if worker.task is not None:
+            if worker.tasks:
                 with contextlib.suppress(OSError):
                     worker.conn.send(message)
 

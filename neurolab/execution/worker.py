@@ -37,6 +37,15 @@ class CandidateTask:
     snapshots: bool = False  # stream decision-boundary snapshots while it trains
 
 
+def batchable(tasks: list[CandidateTask]) -> bool:
+    """Whether these tasks gain from training as stacked groups (and can: same patience)."""
+    if len(tasks) < 2 or len({task.patience for task in tasks}) != 1:
+        return False
+    from neurolab.train.batched import can_batch
+
+    return can_batch([Genome.from_dict(task.genome) for task in tasks])
+
+
 class WorkerContext:
     """Per-worker state kept for the whole run: the data and its plot grid, built once."""
 
@@ -92,6 +101,69 @@ class WorkerContext:
                 BoundarySnapshot(task.candidate_id, -1, self.final_boundary(genome, result.weights))
             )
         return result
+
+    def evaluate_batch(
+        self,
+        tasks: list[CandidateTask],
+        send: Callable[[Event], None],
+        keep_going: Callable[[], bool] = lambda: True,
+    ) -> list[TrainResult]:
+        """Train many candidates in stacked groups (`train_population`); same results on CPU.
+
+        Progress is throttled per worker, not per candidate: every `PROGRESS_INTERVAL` the
+        latest epoch of each candidate that advanced is sent.
+        """
+        from neurolab.train.batched import train_population
+
+        for task in tasks:
+            send(CandidateStarted(task.candidate_id, task.generation, task.genome))
+        genomes = [Genome.from_dict(task.genome) for task in tasks]
+        grid = self.grid if any(task.snapshots for task in tasks) else None
+        pending: dict[int, EpochReport] = {}
+        last = {"progress": 0.0, "snapshot": 0.0}
+
+        def flush() -> None:
+            for report in pending.values():
+                send(report)
+            pending.clear()
+
+        def on_epoch(i, epoch, train_loss, val_loss, val_metric, model) -> bool:
+            task = tasks[i]
+            pending[task.candidate_id] = EpochReport(
+                task.candidate_id, epoch, train_loss, val_loss, val_metric
+            )
+            now = time.monotonic()
+            if now - last["progress"] >= PROGRESS_INTERVAL:
+                last["progress"] = now
+                flush()
+            if grid is not None and task.snapshots and now - last["snapshot"] >= SNAPSHOT_INTERVAL:
+                last["snapshot"] = now
+                send(
+                    BoundarySnapshot(
+                        task.candidate_id, epoch, grid.predict(model(), self.data.task)
+                    )
+                )
+            return True
+
+        try:
+            results = train_population(
+                genomes,
+                self.data,
+                seeds=[task.seed for task in tasks],
+                patience=tasks[0].patience,
+                device=self.device,
+                on_epoch=on_epoch,
+                keep_going=keep_going,
+            )
+        except Exception as exc:  # a batch must never take the run down
+            detail = traceback.format_exception_only(exc)[-1].strip()
+            return [TrainResult(status="failed", error=f"training raised {detail}") for _ in tasks]
+        flush()
+        for task, genome, result in zip(tasks, genomes, results, strict=True):
+            if task.snapshots and grid is not None and result.weights is not None:
+                final = self.final_boundary(genome, result.weights)
+                send(BoundarySnapshot(task.candidate_id, -1, final))
+        return results
 
     def final_boundary(self, genome: Genome, weights: bytes):
         model = build_model(genome, self.data.n_features, self.data.n_outputs)

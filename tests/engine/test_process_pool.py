@@ -8,15 +8,15 @@ from neurolab.genome import Genome, LayerGene
 from .conftest import tiny_spec
 
 
-def _task(cid: int, epochs: int = 10, activation: str = "tanh") -> CandidateTask:
-    genome = Genome(layers=(LayerGene(8, activation),), epochs=epochs)
-    return CandidateTask(cid, 0, genome.to_dict(), seed=cid, patience=100)
+def _task(cid: int, epochs: int = 10, activation: str = "tanh", depth: int = 1) -> CandidateTask:
+    genome = Genome(layers=(LayerGene(8, activation),) * depth, epochs=epochs)
+    return CandidateTask(cid, 0, genome.to_dict(), seed=cid, patience=100_000)
 
 
 def test_a_raising_and_a_killed_worker_fail_only_their_candidates():
     data = load_data(tiny_spec().data, None, 0)
     started = []
-    pool = ProcessPoolExecutor(data, "cpu", started.append, workers=2)
+    pool = ProcessPoolExecutor(data, "cpu", started.append, workers=2, batching=False)
     processes = [w.process for w in pool._workers]
     try:
         # Candidate 1 raises inside training (unknown activation), candidate 2 trains for a
@@ -30,7 +30,7 @@ def test_a_raising_and_a_killed_worker_fail_only_their_candidates():
         for task, result in pool.results():
             results[task.candidate_id] = result
             if not killed:
-                victim = next(w for w in pool._workers if w.task and w.task.candidate_id == 2)
+                victim = next(w for w in pool._workers if any(t.candidate_id == 2 for t in w.tasks))
                 os.kill(victim.process.pid, signal.SIGKILL)
                 killed = True
         assert results[1].status == "failed" and "bogus" in results[1].error
@@ -42,3 +42,30 @@ def test_a_raising_and_a_killed_worker_fail_only_their_candidates():
     finally:
         pool.close()
     assert not any(p.is_alive() for p in processes)
+
+
+def test_a_killed_worker_fails_only_its_own_batch():
+    data = load_data(tiny_spec().data, None, 0)
+    pool = ProcessPoolExecutor(data, "cpu", lambda event: None, workers=2, batching=True)
+    try:
+        # Two stacked groups (different depths): a quick one, and a long one whose worker dies.
+        tasks = [_task(i, epochs=5) for i in range(1, 9)] + [
+            _task(100 + i, epochs=100_000, depth=2) for i in range(4)
+        ]
+        pool.submit(tasks)
+        results = {}
+        killed: set[int] = set()
+        for task, result in pool.results():
+            results[task.candidate_id] = result
+            if not killed:
+                victim = next(
+                    w for w in pool._workers if any(t.candidate_id >= 100 for t in w.tasks)
+                )
+                killed = {t.candidate_id for t in victim.tasks}
+                os.kill(victim.process.pid, signal.SIGKILL)
+        assert len(results) == len(tasks)
+        assert all(results[c].status == "failed" and "SIGKILL" in results[c].error for c in killed)
+        survivors = [c for c in results if c not in killed and c < 100]
+        assert survivors and all(results[c].status == "ok" for c in survivors)
+    finally:
+        pool.close()

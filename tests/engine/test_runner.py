@@ -118,3 +118,16 @@ def test_started_events_name_every_candidate(tmp_path, spec):
     started = {e.candidate_id for e in events if isinstance(e, CandidateStarted)}
     finished = {e.record.candidate_id for e in events if isinstance(e, CandidateFinished)}
     assert started == finished
+
+
+def test_batching_gives_the_same_run_as_one_at_a_time(tmp_path):
+    def outcome(path, batching):
+        Runner(tiny_spec(**{"execution.batching": batching}), path).run()
+        with ProjectStore(path, create=False) as store:
+            return [(r.genome, r.status, r.epochs, r.val_losses) for r in store.candidates(1)]
+
+    batched = outcome(tmp_path / "b.nlab", "auto")
+    single = outcome(tmp_path / "s.nlab", "off")
+    assert [r[:3] for r in batched] == [r[:3] for r in single]
+    for (_, _, _, a), (_, _, _, b) in zip(batched, single, strict=True):
+        assert a == pytest.approx(b, rel=1e-4)
