@@ -50,7 +50,9 @@ class InlineExecutor:
             tasks = list(self._queue)
             self._queue.clear()
             results = self._context.evaluate_batch(tasks, self._emit, self._keep_going)
-            yield from zip(tasks, results, strict=True)
+            for task, result in zip(tasks, results, strict=True):
+                self._context.send_final_boundary(task, result, self._emit)
+                yield task, result
         while self._queue:
             task = self._queue.popleft()
             if self._cancelled.is_set():

@@ -57,12 +57,15 @@ def _worker_main(conn: Connection, data: PreparedData, device: str, threads: int
             paused = message == _PAUSE
             continue
         tasks: list[CandidateTask] = message
-        if len(tasks) == 1:
-            results = [context.evaluate(tasks[0], conn.send, keep_going)]
-        else:
+        batched = len(tasks) > 1
+        if batched:
             results = context.evaluate_batch(tasks, conn.send, keep_going)
+        else:
+            results = [context.evaluate(tasks[0], conn.send, keep_going)]
         try:
             for task, result in zip(tasks, results, strict=True):
+                if batched:
+                    context.send_final_boundary(task, result, conn.send)
                 conn.send(("done", task.candidate_id, result))
         except OSError:
             return  # the parent is gone

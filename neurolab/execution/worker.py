@@ -96,10 +96,7 @@ class WorkerContext:
         except Exception as exc:  # a candidate must never take the run down
             detail = traceback.format_exception_only(exc)[-1].strip()
             return TrainResult(status="failed", error=f"training raised {detail}")
-        if grid is not None and result.weights is not None:
-            send(
-                BoundarySnapshot(task.candidate_id, -1, self.final_boundary(genome, result.weights))
-            )
+        self.send_final_boundary(task, result, send)
         return result
 
     def evaluate_batch(
@@ -109,6 +106,10 @@ class WorkerContext:
         keep_going: Callable[[], bool] = lambda: True,
     ) -> list[TrainResult]:
         """Train many candidates in stacked groups (`train_population`); same results on CPU.
+
+        Unlike `evaluate`, it leaves the final boundaries to the caller
+        (`send_final_boundary`), so each arrives right before its candidate's result — a
+        front end that keeps only a few snapshots still has the one of a new best.
 
         Progress is throttled per worker, not per candidate: every `PROGRESS_INTERVAL` the
         latest epoch of each candidate that advanced is sent.
@@ -159,13 +160,16 @@ class WorkerContext:
             detail = traceback.format_exception_only(exc)[-1].strip()
             return [TrainResult(status="failed", error=f"training raised {detail}") for _ in tasks]
         flush()
-        for task, genome, result in zip(tasks, genomes, results, strict=True):
-            if task.snapshots and grid is not None and result.weights is not None:
-                final = self.final_boundary(genome, result.weights)
-                send(BoundarySnapshot(task.candidate_id, -1, final))
-        return results
+        return results  # the caller sends each final boundary just before its result
 
-    def final_boundary(self, genome: Genome, weights: bytes):
-        model = build_model(genome, self.data.n_features, self.data.n_outputs)
-        model.load_state_dict(safetensors_load(weights))
-        return self.grid.predict(model, self.data.task)
+    def send_final_boundary(
+        self, task: CandidateTask, result: TrainResult, send: Callable[[Event], None]
+    ) -> None:
+        """The boundary of the candidate's best weights (epoch -1), if it streams snapshots."""
+        if not task.snapshots or self.grid is None or result.weights is None:
+            return
+        model = build_model(
+            Genome.from_dict(task.genome), self.data.n_features, self.data.n_outputs
+        )
+        model.load_state_dict(safetensors_load(result.weights))
+        send(BoundarySnapshot(task.candidate_id, -1, self.grid.predict(model, self.data.task)))
