@@ -22,8 +22,17 @@ from neurolab.spec import DataSpec
 
 INFOS = {info.name: info for info in list_datasets()}
 EXPECTED = {
-    "moons", "circles", "spirals", "xor", "gaussians", "sine",
-    "iris", "wine", "breast_cancer", "digits", "diabetes",
+    "moons",
+    "circles",
+    "spirals",
+    "xor",
+    "gaussians",
+    "sine",
+    "iris",
+    "wine",
+    "breast_cancer",
+    "digits",
+    "diabetes",
 }
 
 
@@ -136,8 +145,10 @@ def test_builtin_points_are_raw_and_unscaled() -> None:
     assert x.shape == (500, 2) and set(np.unique(y)) == {0, 1}
 
 
-@pytest.mark.parametrize(("name", "low", "high"), [("moons", 0.88, 0.98), ("spirals", 0.88, 1.0),
-                                                    ("circles", 0.9, 1.0), ("xor", 0.9, 1.0)])
+@pytest.mark.parametrize(
+    ("name", "low", "high"),
+    [("moons", 0.88, 0.98), ("spirals", 0.88, 1.0), ("circles", 0.9, 1.0), ("xor", 0.9, 1.0)],
+)
 def test_toys_are_learnable_but_not_trivially_linear(name: str, low: float, high: float) -> None:
     x, y = builtin_points(name, {"n_samples": 2000})
     knn = KNeighborsClassifier(15).fit(x[:1500], y[:1500])
@@ -158,11 +169,14 @@ def test_unknown_param_names_the_allowed_ones() -> None:
         load("iris", n_samples=10)
 
 
-@pytest.mark.parametrize(("params", "phrase"), [
-    ({"n_samples": 5}, "between 10 and"),
-    ({"n_samples": 100.5}, "whole number"),
-    ({"noise": -1}, "between 0 and"),
-])
+@pytest.mark.parametrize(
+    ("params", "phrase"),
+    [
+        ({"n_samples": 5}, "between 10 and"),
+        ({"n_samples": 100.5}, "whole number"),
+        ({"noise": -1}, "between 0 and"),
+    ],
+)
 def test_bad_param_values_are_refused(params: dict[str, float], phrase: str) -> None:
     with pytest.raises(DataError, match=phrase):
         load("moons", **params)
@@ -174,16 +188,19 @@ def test_task_that_contradicts_the_dataset_is_refused() -> None:
     assert load("iris", task="classification").task == "classification"
 
 
-@pytest.mark.parametrize(("values", "task"), [
-    (["yes", "no", "yes"] * 10, "classification"),
-    ([True, False] * 10, "classification"),
-    ([0, 1, 1, 0] * 10, "classification"),
-    ([1, 2, 3, 4, 5] * 10, "classification"),
-    (list(range(15)) * 40, "classification"),  # 15 levels, 600 rows: under 5 %
-    (list(range(15)) * 2, "regression"),  # 15 levels in 30 rows: a quantity
-    ([0.5, 1.5, 2.5] * 10, "regression"),
-    (np.linspace(0, 1, 50).tolist(), "regression"),
-    (["1", "2", "?"] * 10, "classification"),
-])
+@pytest.mark.parametrize(
+    ("values", "task"),
+    [
+        (["yes", "no", "yes"] * 10, "classification"),
+        ([True, False] * 10, "classification"),
+        ([0, 1, 1, 0] * 10, "classification"),
+        ([1, 2, 3, 4, 5] * 10, "classification"),
+        (list(range(15)) * 40, "classification"),  # 15 levels, 600 rows: under 5 %
+        (list(range(15)) * 2, "regression"),  # 15 levels in 30 rows: a quantity
+        ([0.5, 1.5, 2.5] * 10, "regression"),
+        (np.linspace(0, 1, 50).tolist(), "regression"),
+        (["1", "2", "?"] * 10, "classification"),
+    ],
+)
 def test_infer_task(values: list[object], task: str) -> None:
     assert infer_task(pd.Series(values)) == task

@@ -19,8 +19,9 @@ BAD = ROOT / "tests" / "data" / "bad"
 CUSTOMERS = ROOT / "resources" / "examples" / "customers.csv"
 
 
-def load_csv(path: Path | str, target: str = "label", task: str | None = None, seed: int = 0,
-             **spec: object) -> PreparedData:
+def load_csv(
+    path: Path | str, target: str = "label", task: str | None = None, seed: int = 0, **spec: object
+) -> PreparedData:
     return load_data(DataSpec(csv=str(path), target=target, **spec), task, seed)
 
 
@@ -41,33 +42,63 @@ def assert_note(data: PreparedData, phrase: str) -> None:
 
 
 # --- messy but usable -------------------------------------------------------------------------
-@pytest.mark.parametrize(("name", "target", "phrases"), [
-    ("index_named.csv", "label", ["dropped column 'index' (exported row index)"]),
-    ("ids_and_names.csv", "label", ["dropped column 'id' (ID", "dropped column 'name' (ID",
-                                    "dropped column 'email' (ID", "one-hot encoded 'city' (3"]),
-    ("missing_target.csv", "label", ["dropped 3 rows without a target"]),
-    ("junk_numeric.csv", "label", ["treated 4 non-numeric values in 'income' as missing",
-                                   "imputed 5 missing values in 'income' with the median"]),
-    ("mostly_text.csv", "label", ["one-hot encoded 'size'"]),
-    ("missing_values.csv", "label", ["imputed 5 missing values in 'age' with the median",
-                                     "filled 5 missing values in 'city' with the category "
-                                     "'(missing)'"]),
-    ("constant.csv", "label", ["dropped column 'country' (constant: always 'US')",
-                               "dropped column 'notes' (empty"]),
-    ("bom.csv", "label", ["byte-order mark"]),
-    ("semicolon.csv", "label", ["semicolon-separated", "decimal commas"]),
-    ("tab.tsv", "label", ["tab-separated"]),
-    ("quoted_newlines.csv", "label", ["dropped column 'comment' (ID or name"]),
-    ("rare_class.csv", "label", ["dropped 1 class with a single row ('c')"]),
-    ("sep_line.csv", "label", ["'sep=;'"]),
-    ("trailing_delimiter.csv", "label", ["comma at the end of every line"]),
-    ("utf16.csv", "label", ["UTF-16"]),
-    ("row_names.csv", "label", ["dropped row names"]),
-    ("regression.csv", "price", ["dropped 1 row whose target is not a number ('?')",
-                                 "scaled the target 'price'"]),
-    ("yes_no.csv", "bought", ["one-hot encoded 'member' (2 categories)"]),
-])
-def test_messy_but_usable_files_load_with_a_note(name: str, target: str, phrases: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("name", "target", "phrases"),
+    [
+        ("index_named.csv", "label", ["dropped column 'index' (exported row index)"]),
+        (
+            "ids_and_names.csv",
+            "label",
+            [
+                "dropped column 'id' (ID",
+                "dropped column 'name' (ID",
+                "dropped column 'email' (ID",
+                "one-hot encoded 'city' (3",
+            ],
+        ),
+        ("missing_target.csv", "label", ["dropped 3 rows without a target"]),
+        (
+            "junk_numeric.csv",
+            "label",
+            [
+                "treated 4 non-numeric values in 'income' as missing",
+                "imputed 5 missing values in 'income' with the median",
+            ],
+        ),
+        ("mostly_text.csv", "label", ["one-hot encoded 'size'"]),
+        (
+            "missing_values.csv",
+            "label",
+            [
+                "imputed 5 missing values in 'age' with the median",
+                "filled 5 missing values in 'city' with the category '(missing)'",
+            ],
+        ),
+        (
+            "constant.csv",
+            "label",
+            ["dropped column 'country' (constant: always 'US')", "dropped column 'notes' (empty"],
+        ),
+        ("bom.csv", "label", ["byte-order mark"]),
+        ("semicolon.csv", "label", ["semicolon-separated", "decimal commas"]),
+        ("tab.tsv", "label", ["tab-separated"]),
+        ("quoted_newlines.csv", "label", ["dropped column 'comment' (ID or name"]),
+        ("rare_class.csv", "label", ["dropped 1 class with a single row ('c')"]),
+        ("sep_line.csv", "label", ["'sep=;'"]),
+        ("trailing_delimiter.csv", "label", ["comma at the end of every line"]),
+        ("utf16.csv", "label", ["UTF-16"]),
+        ("row_names.csv", "label", ["dropped row names"]),
+        (
+            "regression.csv",
+            "price",
+            ["dropped 1 row whose target is not a number ('?')", "scaled the target 'price'"],
+        ),
+        ("yes_no.csv", "bought", ["one-hot encoded 'member' (2 categories)"]),
+    ],
+)
+def test_messy_but_usable_files_load_with_a_note(
+    name: str, target: str, phrases: list[str]
+) -> None:
     data = load_csv(GOOD / name, target)
     for phrase in phrases:
         assert_note(data, phrase)
@@ -75,8 +106,18 @@ def test_messy_but_usable_files_load_with_a_note(name: str, target: str, phrases
     assert np.isfinite(data.x_test).all() and len(data.y_test) > 0
 
 
-@pytest.mark.parametrize("name", ["bom.csv", "semicolon.csv", "tab.tsv", "utf16.csv",
-                                  "sep_line.csv", "trailing_delimiter.csv", "row_names.csv"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "bom.csv",
+        "semicolon.csv",
+        "tab.tsv",
+        "utf16.csv",
+        "sep_line.csv",
+        "trailing_delimiter.csv",
+        "row_names.csv",
+    ],
+)
 def test_file_level_mess_gives_the_plain_columns(name: str) -> None:
     frame, _ = read_csv(GOOD / name)
     assert list(frame.columns) == ["x1", "x2", "label"]
@@ -100,12 +141,14 @@ def test_customers_example_loads_with_its_notes() -> None:
     data = load_csv(CUSTOMERS, "churned")
     assert data.task == "classification" and data.class_names == ["no", "yes"]
     assert data.n_rows == 297
-    for phrase in ["dropped column 'Unnamed: 0' (exported row index)",
-                   "dropped column 'customer_id' (ID or name column",
-                   "dropped 3 rows without a target",
-                   "missing values in 'tenure_months' with the median",
-                   "one-hot encoded 'plan' (3 categories)",
-                   "stratified by class"]:
+    for phrase in [
+        "dropped column 'Unnamed: 0' (exported row index)",
+        "dropped column 'customer_id' (ID or name column",
+        "dropped 3 rows without a target",
+        "missing values in 'tenure_months' with the median",
+        "one-hot encoded 'plan' (3 categories)",
+        "stratified by class",
+    ]:
         assert_note(data, phrase)
     assert "customer_id" not in " ".join(data.feature_names)
 
@@ -122,19 +165,27 @@ def test_read_csv_returns_the_cleaned_frame_and_column_kinds() -> None:
 
 def test_column_kinds_detects_each_kind() -> None:
     n = 20
-    frame = pd.DataFrame({
-        "customer_id": range(100, 100 + n),
-        "name": [f"person {i}" for i in range(n)],
-        "store_id": [i % 3 for i in range(n)],
-        "age": [str(20 + i) if i % 7 else "?" for i in range(n)],
-        "city": ["a", "b"] * (n // 2),
-        "country": ["US"] * n,
-        "notes": [None] * n,
-        "price": np.linspace(1, 2, n),
-    })
+    frame = pd.DataFrame(
+        {
+            "customer_id": range(100, 100 + n),
+            "name": [f"person {i}" for i in range(n)],
+            "store_id": [i % 3 for i in range(n)],
+            "age": [str(20 + i) if i % 7 else "?" for i in range(n)],
+            "city": ["a", "b"] * (n // 2),
+            "country": ["US"] * n,
+            "notes": [None] * n,
+            "price": np.linspace(1, 2, n),
+        }
+    )
     assert column_kinds(frame) == {
-        "customer_id": "id", "name": "id", "store_id": "categorical", "age": "numeric",
-        "city": "categorical", "country": "constant", "notes": "empty", "price": "numeric",
+        "customer_id": "id",
+        "name": "id",
+        "store_id": "categorical",
+        "age": "numeric",
+        "city": "categorical",
+        "country": "constant",
+        "notes": "empty",
+        "price": "numeric",
     }
 
 
@@ -175,15 +226,19 @@ def test_csv_split_is_deterministic_stratified_and_train_scaled() -> None:
     assert max(shares) - min(shares) < 0.03
 
 
-@pytest.mark.parametrize(("path", "target"), [(CUSTOMERS, "churned"),
-                                              (GOOD / "missing_values.csv", "label"),
-                                              (GOOD / "junk_numeric.csv", "label")])
+@pytest.mark.parametrize(
+    ("path", "target"),
+    [
+        (CUSTOMERS, "churned"),
+        (GOOD / "missing_values.csv", "label"),
+        (GOOD / "junk_numeric.csv", "label"),
+    ],
+)
 def test_apply_preprocessing_reproduces_x_test_from_raw_rows(path: Path, target: str) -> None:
     data = load_csv(path, target)
     frame, _ = read_csv(path)
     raw = frame.loc[data.split_rows["test"], data.preprocessing["input_columns"]]
-    np.testing.assert_allclose(apply_preprocessing(data.preprocessing, raw), data.x_test,
-                               atol=1e-5)
+    np.testing.assert_allclose(apply_preprocessing(data.preprocessing, raw), data.x_test, atol=1e-5)
 
 
 def test_apply_preprocessing_handles_unseen_categories_and_missing_columns() -> None:
@@ -213,21 +268,24 @@ def test_large_file_is_fast(tmp_path: Path) -> None:
 
 
 # --- refused ----------------------------------------------------------------------------------
-@pytest.mark.parametrize(("name", "phrases"), [
-    ("empty.csv", ["the file is empty"]),
-    ("header_only.csv", ["header line but no data rows"]),
-    ("one_row.csv", ["only 1 usable data row", "at least 10"]),
-    ("target_all_missing.csv", ["'label' is empty in every row"]),
-    ("one_class.csv", ["only one class ('yes' in all 20 rows)"]),
-    ("no_features.csv", ["no usable feature column", "'id': ID", "'country': constant"]),
-    ("latin1.csv", ["not UTF-8", "position 65 (line 6)", "save it as UTF-8"]),
-    ("binary.csv", ["not a text file"]),
-    ("excel.csv", ["Excel workbook"]),
-    ("ragged.csv", ["line 8 has 4 fields but the header has 3 columns"]),
-    ("duplicate_header.csv", ["duplicate column names", "'age' in columns 2 and 4"]),
-    ("unclosed_quote.csv", ["never closed", "line 10"]),
-    ("infinite.csv", ["column 'ratio' holds 3 infinite values"]),
-])
+@pytest.mark.parametrize(
+    ("name", "phrases"),
+    [
+        ("empty.csv", ["the file is empty"]),
+        ("header_only.csv", ["header line but no data rows"]),
+        ("one_row.csv", ["only 1 usable data row", "at least 10"]),
+        ("target_all_missing.csv", ["'label' is empty in every row"]),
+        ("one_class.csv", ["only one class ('yes' in all 20 rows)"]),
+        ("no_features.csv", ["no usable feature column", "'id': ID", "'country': constant"]),
+        ("latin1.csv", ["not UTF-8", "position 65 (line 6)", "save it as UTF-8"]),
+        ("binary.csv", ["not a text file"]),
+        ("excel.csv", ["Excel workbook"]),
+        ("ragged.csv", ["line 8 has 4 fields but the header has 3 columns"]),
+        ("duplicate_header.csv", ["duplicate column names", "'age' in columns 2 and 4"]),
+        ("unclosed_quote.csv", ["never closed", "line 10"]),
+        ("infinite.csv", ["column 'ratio' holds 3 infinite values"]),
+    ],
+)
 def test_bad_files_are_refused_with_the_reason(name: str, phrases: list[str]) -> None:
     with pytest.raises(DataError) as err:
         load_csv(BAD / name)
@@ -268,12 +326,16 @@ def test_unknown_feature_is_named() -> None:
     assert "no column 'agee2'" in str(err.value) and "Columns:" in str(err.value)
 
 
-@pytest.mark.parametrize(("name", "target", "task", "phrase"), [
-    ("yes_no.csv", "bought", "regression", "is not numeric"),
-    ("regression.csv", "price", "classification", "use the task 'regression'"),
-])
-def test_task_that_does_not_fit_the_target_is_refused(name: str, target: str, task: str,
-                                                      phrase: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "target", "task", "phrase"),
+    [
+        ("yes_no.csv", "bought", "regression", "is not numeric"),
+        ("regression.csv", "price", "classification", "use the task 'regression'"),
+    ],
+)
+def test_task_that_does_not_fit_the_target_is_refused(
+    name: str, target: str, task: str, phrase: str
+) -> None:
     with pytest.raises(DataError, match=phrase):
         load_csv(GOOD / name, target, task=task)
 
@@ -284,10 +346,19 @@ def test_fractions_that_leave_no_training_rows_are_refused(tmp_path: Path) -> No
         load_csv(path, test_fraction=0.49, val_fraction=0.49)
 
 
-@pytest.mark.parametrize("text", [
-    ",,,\n,,,\n", "label\n" + "a\nb\n" * 10, '"', "\n\n\n", "a;b\n1;2\n", "x1,label\n1,\n",
-    "x1,label\n" + "1,a\n" * 5 + "1,b\n" * 5 + "inf,a\n", "label,x\n" + "a,-\nb,?\n" * 8,
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        ",,,\n,,,\n",
+        "label\n" + "a\nb\n" * 10,
+        '"',
+        "\n\n\n",
+        "a;b\n1;2\n",
+        "x1,label\n1,\n",
+        "x1,label\n" + "1,a\n" * 5 + "1,b\n" * 5 + "inf,a\n",
+        "label,x\n" + "a,-\nb,?\n" * 8,
+    ],
+)
 def test_odd_inputs_give_data_errors_never_tracebacks(tmp_path: Path, text: str) -> None:
     try:
         load_csv(write(tmp_path, text))

@@ -46,10 +46,6 @@ def _spec(sampler: str, generations: int = 5, **space) -> ExperimentSpec:
     )
 
 
-
-
-
-
 def _genomes(history):
     return [[p.genome for p in proposals] for proposals, _ in history]
 
