@@ -80,6 +80,7 @@ class _Worker:
         self.process.start()
         child.close()
         self.tasks: list[CandidateTask] = []  # what it trains now (several when batched)
+        self.index = 0
 
 
 class ProcessPoolExecutor:
@@ -99,14 +100,16 @@ class ProcessPoolExecutor:
         self._ctx = mp.get_context("spawn")
         # Split the cores so workers do not oversubscribe them.
         self._threads = max(1, (os.cpu_count() or 1) // workers)
-        self._workers = [self._spawn() for _ in range(workers)]
+        self._workers = [self._spawn(i) for i in range(workers)]
         self._queue: deque[CandidateTask] = deque()
         self._cancelled = False
         self._paused = False
         self._crashes_in_a_row = 0
 
-    def _spawn(self) -> _Worker:
-        return _Worker(self._ctx, self._data, self.device, self._threads)
+    def _spawn(self, index: int) -> _Worker:
+        worker = _Worker(self._ctx, self._data, worker_device(self.device, index), self._threads)
+        worker.index = index
+        return worker
 
     def submit(self, tasks: list[CandidateTask]) -> None:
         self._cancelled = False
@@ -190,7 +193,7 @@ class ProcessPoolExecutor:
 
     def _replace(self, dead: _Worker) -> None:
         dead.conn.close()
-        self._workers[self._workers.index(dead)] = self._spawn()
+        self._workers[self._workers.index(dead)] = self._spawn(dead.index)
 
     def _broadcast(self, message: str) -> None:
         for worker in self._workers:
@@ -225,6 +228,17 @@ class ProcessPoolExecutor:
                 worker.process.join(timeout=2)
             worker.conn.close()
         self._workers = []
+
+
+def worker_device(device: str, index: int) -> str:
+    """Worker `index`'s device: plain "cuda" spreads workers over all GPUs, one slot each in
+    turn (several workers, and their stacked candidates, share a GPU); anything else as given."""
+    if device != "cuda":
+        return device
+    import torch
+
+    count = torch.cuda.device_count()
+    return f"cuda:{index % count}" if count else "cpu"
 
 
 def _death_reason(exitcode: int | None) -> str:

@@ -1,6 +1,9 @@
 import os
 import signal
 
+import pytest
+import torch
+
 from neurolab.data import load_data
 from neurolab.execution import CandidateTask, ProcessPoolExecutor
 from neurolab.genome import Genome, LayerGene
@@ -67,5 +70,29 @@ def test_a_killed_worker_fails_only_its_own_batch():
         assert all(results[c].status == "failed" and "SIGKILL" in results[c].error for c in killed)
         survivors = [c for c in results if c not in killed and c < 100]
         assert survivors and all(results[c].status == "ok" for c in survivors)
+    finally:
+        pool.close()
+
+
+def test_workers_get_devices():
+    from neurolab.execution.process_pool import worker_device
+
+    assert worker_device("cpu", 3) == "cpu"
+    assert worker_device("cuda:1", 5) == "cuda:1"
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_workers_spread_over_gpus_and_train_there():
+    from neurolab.execution.process_pool import worker_device
+
+    count = torch.cuda.device_count()
+    assert {worker_device("cuda", i) for i in range(2 * count)} == {
+        f"cuda:{i}" for i in range(count)
+    }
+    data = load_data(tiny_spec().data, None, 0)
+    pool = ProcessPoolExecutor(data, "cuda", lambda event: None, workers=2)
+    try:
+        pool.submit([_task(i) for i in range(1, 9)])
+        assert all(result.status == "ok" for _, result in pool.results())
     finally:
         pool.close()
