@@ -5,6 +5,7 @@ and an `emit` callback for streamed events. The Runner calls `submit(tasks)` for
 then iterates `results()`, which yields `(task, TrainResult)` as candidates finish, in any
 order, until everything submitted is done. `cancel()` asks every running candidate to stop
 after its current epoch (they come back with status "cancelled") and drops queued ones;
+`cancel(candidate_id)` does that for one candidate (pruning uses it);
 `pause()`/`resume()` hold candidates between epochs. `close()` ends all workers.
 """
 
@@ -24,7 +25,7 @@ class Executor(Protocol):
 
     def results(self) -> Iterator[tuple[CandidateTask, TrainResult]]: ...
 
-    def cancel(self) -> None: ...
+    def cancel(self, candidate_id: int | None = None) -> None: ...
 
     def pause(self) -> None: ...
 

@@ -30,12 +30,14 @@ class InlineExecutor:
         self._context = WorkerContext(data, device)
         self._emit = emit
         self._queue: deque[CandidateTask] = deque()
-        self._cancelled = threading.Event()
+        self._cancelled = threading.Event()  # everything
+        self._cancelled_ids: set[int] = set()  # single candidates
         self._running = threading.Event()
         self._running.set()
 
     def submit(self, tasks: list[CandidateTask]) -> None:
         self._cancelled.clear()
+        self._cancelled_ids.clear()
         self._queue.extend(tasks)
 
     def _keep_going(self) -> bool:
@@ -49,19 +51,29 @@ class InlineExecutor:
         if self.batching and batchable(list(self._queue)):
             tasks = list(self._queue)
             self._queue.clear()
-            results = self._context.evaluate_batch(tasks, self._emit, self._keep_going)
+            results = self._context.evaluate_batch(
+                tasks, self._emit, self._keep_going, self._cancelled_ids.__contains__
+            )
             for task, result in zip(tasks, results, strict=True):
                 self._context.send_final_boundary(task, result, self._emit)
                 yield task, result
         while self._queue:
             task = self._queue.popleft()
-            if self._cancelled.is_set():
+            if self._cancelled.is_set() or task.candidate_id in self._cancelled_ids:
                 yield task, TrainResult(status="cancelled", error="stopped before it started")
                 continue
-            yield task, self._context.evaluate(task, self._emit, self._keep_going)
+            yield (
+                task,
+                self._context.evaluate(
+                    task, self._emit, self._keep_going, self._cancelled_ids.__contains__
+                ),
+            )
 
-    def cancel(self) -> None:
-        self._cancelled.set()
+    def cancel(self, candidate_id: int | None = None) -> None:
+        if candidate_id is None:
+            self._cancelled.set()
+        else:
+            self._cancelled_ids.add(candidate_id)
 
     def pause(self) -> None:
         self._running.clear()

@@ -34,12 +34,16 @@ def _worker_main(conn: Connection, data: PreparedData, device: str, threads: int
     torch.set_num_threads(threads)
     context = WorkerContext(data, device)
     paused = quitting = False
+    cancelled_ids: set[int] = set()
 
     def keep_going() -> bool:
         # Read control messages between epochs; block while paused.
         nonlocal paused, quitting
         while conn.poll(None if paused else 0):
             message = conn.recv()
+            if isinstance(message, tuple):  # (_CANCEL, candidate_id): just that one
+                cancelled_ids.add(message[1])
+                continue
             if message in (_CANCEL, _QUIT):
                 paused, quitting = False, message == _QUIT
                 return False
@@ -53,15 +57,22 @@ def _worker_main(conn: Connection, data: PreparedData, device: str, threads: int
             return
         if message == _QUIT:
             return
+        if isinstance(message, tuple):
+            continue  # a late cancel of a candidate that already finished
         if message in (_PAUSE, _RESUME, _CANCEL):
             paused = message == _PAUSE
             continue
         tasks: list[CandidateTask] = message
+        cancelled_ids.clear()
         batched = len(tasks) > 1
         if batched:
-            results = context.evaluate_batch(tasks, conn.send, keep_going)
+            results = context.evaluate_batch(
+                tasks, conn.send, keep_going, cancelled_ids.__contains__
+            )
         else:
-            results = [context.evaluate(tasks[0], conn.send, keep_going)]
+            results = [
+                context.evaluate(tasks[0], conn.send, keep_going, cancelled_ids.__contains__)
+            ]
         try:
             for task, result in zip(tasks, results, strict=True):
                 if batched:
@@ -103,6 +114,7 @@ class ProcessPoolExecutor:
         self._workers = [self._spawn(i) for i in range(workers)]
         self._queue: deque[CandidateTask] = deque()
         self._cancelled = False
+        self._dropped: list[CandidateTask] = []  # cancelled one by one before they started
         self._paused = False
         self._crashes_in_a_row = 0
 
@@ -147,11 +159,9 @@ class ProcessPoolExecutor:
 
     def results(self) -> Iterator[tuple[CandidateTask, TrainResult]]:
         while True:
-            while self._cancelled and self._queue:
-                yield (
-                    self._queue.popleft(),
-                    TrainResult("cancelled", error="stopped before it started"),
-                )
+            while self._dropped or (self._cancelled and self._queue):
+                task = self._dropped.pop() if self._dropped else self._queue.popleft()
+                yield task, TrainResult("cancelled", error="stopped before it started")
             self._dispatch()
             busy = [w for w in self._workers if w.tasks]
             if not busy:
@@ -202,9 +212,19 @@ class ProcessPoolExecutor:
                 with contextlib.suppress(OSError):
                     worker.conn.send(message)
 
-    def cancel(self) -> None:
-        self._cancelled = True
-        self._broadcast(_CANCEL)
+    def cancel(self, candidate_id: int | None = None) -> None:
+        if candidate_id is None:
+            self._cancelled = True
+            self._broadcast(_CANCEL)
+            return
+        for task in list(self._queue):
+            if task.candidate_id == candidate_id:
+                self._queue.remove(task)
+                self._dropped.append(task)
+        for worker in self._workers:
+            if any(t.candidate_id == candidate_id for t in worker.tasks):
+                with contextlib.suppress(OSError):
+                    worker.conn.send((_CANCEL, candidate_id))
 
     def pause(self) -> None:
         self._paused = True

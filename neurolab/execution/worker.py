@@ -64,8 +64,12 @@ class WorkerContext:
         task: CandidateTask,
         send: Callable[[Event], None],
         keep_going: Callable[[], bool] = lambda: True,
+        cancelled: Callable[[int], bool] = lambda candidate_id: False,
     ) -> TrainResult:
-        """Train one candidate; exceptions become a failed result with the reason."""
+        """Train one candidate; exceptions become a failed result with the reason.
+
+        `keep_going()` False stops it (everything stops); `cancelled(id)` True stops just it.
+        """
         send(CandidateStarted(task.candidate_id, task.generation, task.genome))
         genome = Genome.from_dict(task.genome)
         grid = self.grid if task.snapshots else None
@@ -82,7 +86,7 @@ class WorkerContext:
                     BoundarySnapshot(task.candidate_id, epoch, grid.predict(model, self.data.task))
                 )
                 model.train()
-            return keep_going()
+            return keep_going() and not cancelled(task.candidate_id)
 
         try:
             result = train_candidate(
@@ -104,6 +108,7 @@ class WorkerContext:
         tasks: list[CandidateTask],
         send: Callable[[Event], None],
         keep_going: Callable[[], bool] = lambda: True,
+        cancelled: Callable[[int], bool] = lambda candidate_id: False,
     ) -> list[TrainResult]:
         """Train many candidates in stacked groups (`train_population`); same results on CPU.
 
@@ -144,7 +149,7 @@ class WorkerContext:
                         task.candidate_id, epoch, grid.predict(model(), self.data.task)
                     )
                 )
-            return True
+            return not cancelled(task.candidate_id)
 
         try:
             results = train_population(

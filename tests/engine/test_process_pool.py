@@ -96,3 +96,35 @@ def test_workers_spread_over_gpus_and_train_there():
         assert all(result.status == "ok" for _, result in pool.results())
     finally:
         pool.close()
+
+
+@pytest.mark.parametrize("batching", [False, True])
+def test_cancel_one_candidate_leaves_the_others(batching):
+    data = load_data(tiny_spec().data, None, 0)
+    pool = ProcessPoolExecutor(data, "cpu", lambda event: None, workers=2, batching=batching)
+    try:
+        long = [_task(i, epochs=100_000) for i in (1, 2)]
+        pool.submit(long + [_task(i, epochs=5) for i in range(3, 7)])
+        pool.cancel(1)
+        pool.cancel(6)  # may still be queued: it never starts
+        results = {}
+        for task, result in pool.results():
+            results[task.candidate_id] = result
+            if task.candidate_id not in (1, 2) and 2 not in results:
+                pool.cancel(2)
+        assert results[1].status == results[2].status == "cancelled"
+        assert results[6].status == "cancelled"
+        assert all(results[i].status == "ok" for i in (3, 4, 5))
+    finally:
+        pool.close()
+
+
+def test_inline_cancel_of_one_candidate():
+    from neurolab.execution import InlineExecutor
+
+    data = load_data(tiny_spec().data, None, 0)
+    inline = InlineExecutor(data, "cpu", lambda event: None, batching=False)
+    inline.submit([_task(i, epochs=5) for i in range(1, 4)])
+    inline.cancel(2)
+    statuses = {task.candidate_id: result.status for task, result in inline.results()}
+    assert statuses == {1: "ok", 2: "cancelled", 3: "ok"}

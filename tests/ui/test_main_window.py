@@ -24,11 +24,13 @@ RUN_TIMEOUT_MS = 120_000
 
 
 def configure_small_run(
-    window, generations: int = 2, population: int = 4, epochs: int = 8, points: int = 200
+    window, generations: int = 2, population: int = 4, epochs: int = 8, points: int = 200,
+    workers: int = 1,
 ) -> None:
     """Population 4, 2 generations, a few epochs each: seconds, not minutes."""
     window.search_panel.set_values({
         "engine": {"population": population, "elites": 1},
+        "execution": {"workers": workers},
         "budget": {"generations": generations},
         "search_space": {"max_layers": 2, "max_width": 16, "min_epochs": epochs // 2,
                          "max_epochs": epochs},
@@ -95,8 +97,9 @@ def test_run_fills_every_view_keeps_the_gui_responsive_and_reopens(
     window_factory, qtbot, tmp_path
 ):
     window = window_factory()
-    # Long enough (a few seconds) for the gaps to say something about the window under load.
-    configure_small_run(window, epochs=40, points=600)
+    # Long enough (a few seconds) for the gaps to say something about the window under load,
+    # with every worker process busy (the issue's condition).
+    configure_small_run(window, generations=4, population=8, epochs=40, points=600, workers=2)
     wait_ready_to_start(qtbot, window)
 
     gaps: list[float] = []
@@ -137,7 +140,7 @@ def test_run_fills_every_view_keeps_the_gui_responsive_and_reopens(
     qtbot.waitUntil(lambda: reopened.is_settled() and reopened.plots["boundary"].image.isVisible(),
                     timeout=30_000)
     assert_views_hold(reopened, summary.candidates)
-    assert reopened.search_panel.population.value() == 4
+    assert reopened.search_panel.population.value() == 8
     assert reopened.data_panel.builtin.section()["params"] == {"n_samples": 600}
     assert reopened.windowTitle().startswith("moons.nlab")
     assert reopened.recent_projects()[0] == str(saved.resolve())
