@@ -43,7 +43,7 @@ from neurolab.train.batched_plan import (
     family,
     plan_groups,
 )
-from neurolab.train.trainer import TrainResult, _tensors, metric
+from neurolab.train.trainer import TrainResult, _tensors, metric, non_finite_loss
 
 __all__ = [
     "BatchEpochCallback",
@@ -373,13 +373,9 @@ class _Group:
             result, genome = self.results[member], self.genomes[member]
             result.epochs = epoch
             train_loss, val_loss = train_losses[r], val_losses[r]
-            if not (math.isfinite(train_loss) and math.isfinite(val_loss)):
-                kind = "NaN" if math.isnan(train_loss + val_loss) else "infinite"
-                result.status = "failed"
-                result.error = (
-                    f"loss became {kind} at epoch {epoch} "
-                    f"(learning rate {genome.learning_rate:.2g} may be too high)"
-                )
+            error = non_finite_loss(train_loss, val_loss, epoch, genome)
+            if error is not None:
+                result.status, result.error = "failed", error
                 continue
             result.train_losses.append(train_loss)
             result.val_losses.append(val_loss)

@@ -87,6 +87,17 @@ def _loss(task: str, loss_fn: nn.Module, outputs: torch.Tensor, y: torch.Tensor)
     return loss_fn(outputs, y) if task == "classification" else loss_fn(outputs.squeeze(1), y)
 
 
+def non_finite_loss(train_loss: float, val_loss: float, epoch: int, genome: Genome) -> str | None:
+    """The reason a candidate fails when its loss stops being a number (the NaN guard)."""
+    if math.isfinite(train_loss) and math.isfinite(val_loss):
+        return None
+    kind = "NaN" if math.isnan(train_loss + val_loss) else "infinite"
+    return (
+        f"loss became {kind} at epoch {epoch} "
+        f"(learning rate {genome.learning_rate:.2g} may be too high)"
+    )
+
+
 def train_candidate(
     genome: Genome,
     data: PreparedData,
@@ -135,12 +146,9 @@ def train_candidate(
             val_loss = float(_loss(data.task, loss_fn, val_out, val.y))
             val_metric = metric(data.task, val_out, val.y)
         result.epochs = epoch
-        if not (math.isfinite(train_loss) and math.isfinite(val_loss)):
-            result.status = "failed"
-            result.error = (
-                f"loss became {'NaN' if math.isnan(train_loss + val_loss) else 'infinite'} "
-                f"at epoch {epoch} (learning rate {genome.learning_rate:.2g} may be too high)"
-            )
+        error = non_finite_loss(train_loss, val_loss, epoch, genome)
+        if error is not None:
+            result.status, result.error = "failed", error
             break
         result.train_losses.append(train_loss)
         result.val_losses.append(val_loss)
