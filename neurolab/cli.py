@@ -225,8 +225,12 @@ def _show(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _run_info(store, run_id: int):
+    return next(r for r in store.runs() if r.run_id == run_id)
+
+
 def _summary_dict(store, run_id: int) -> dict[str, Any]:
-    run = next(r for r in store.runs() if r.run_id == run_id)
+    run = _run_info(store, run_id)
     candidates = store.candidates(run_id)
     best = store.best(run_id)
     return {
@@ -251,22 +255,22 @@ def _summary_dict(store, run_id: int) -> dict[str, Any]:
 
 def _print_summary(store, run_id: int, as_json: bool) -> None:
     from neurolab.genome import Genome
+    from neurolab.spec import DataSpec
 
     summary = _summary_dict(store, run_id)
     if as_json:
         print(json.dumps(summary))
         return
-    run = next(r for r in store.runs() if r.run_id == run_id)
+    run = _run_info(store, run_id)
     metric = summary["metric"]
     best = summary["best"]
-    lines = [
-        f"Experiment: {run.spec.get('name', '?')} on {_describe_data(run.spec)} ({run.spec.get('task')})"
-    ]
+    data = DataSpec.model_validate(run.spec["data"]).describe()
+    lines = [f"Experiment: {run.spec.get('name', '?')} on {data} ({run.spec.get('task')})"]
     if best is None:
         lines.append("No candidate finished successfully.")
     else:
         genome = Genome.from_dict(best["genome"])
-        n_in, n_out = _io_sizes(store, run_id, run)
+        n_in, n_out = _io_sizes(store, run_id, best["id"])
         widths = (
             [str(n_in)] + [f"{ly.width} {ly.activation}" for ly in genome.layers] + [str(n_out)]
         )
@@ -289,15 +293,9 @@ def _print_summary(store, run_id: int, as_json: bool) -> None:
     print("\n".join(lines))
 
 
-def _describe_data(spec: dict[str, Any]) -> str:
-    data = spec.get("data", {})
-    return data.get("name") or f"{Path(data.get('csv', '?')).name} → {data.get('target')}"
-
-
-def _io_sizes(store, run_id: int, run) -> tuple[int, int]:
-    """Input and output widths of the best network, read from its stored weights."""
-    best = store.best(run_id)
-    weights = store.load_weights(run_id, best.candidate_id) if best else None
+def _io_sizes(store, run_id: int, candidate_id: int) -> tuple[int, int]:
+    """Input and output widths of a network, read from its stored weights."""
+    weights = store.load_weights(run_id, candidate_id)
     if not weights:
         return 0, 0
     names = sorted(k for k in weights if k.endswith(".weight"))
