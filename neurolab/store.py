@@ -13,6 +13,8 @@ import contextlib
 import json
 import sqlite3
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -150,12 +152,18 @@ class ProjectStore:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _write(self, sql: str, args: tuple = ()) -> sqlite3.Cursor:
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """One committed transaction; a failed write becomes a message for the user."""
         try:
             with self._db:
-                return self._db.execute(sql, args)
+                yield self._db
         except sqlite3.OperationalError as exc:
             raise ProjectFileError(f"{self.path}: cannot write ({exc})") from None
+
+    def _write(self, sql: str, args: tuple = ()) -> sqlite3.Cursor:
+        with self._transaction() as db:
+            return db.execute(sql, args)
 
     # --- writing (the Runner only) ------------------------------------------------------
     def create_run(
@@ -172,36 +180,33 @@ class ProjectStore:
         self, run_id: int, record: CandidateRecord, weights: bytes | None = None
     ) -> None:
         """Store a finished candidate (and optionally its weights) in one transaction."""
-        try:
-            with self._db:
-                self._db.execute(
-                    "INSERT OR REPLACE INTO candidates VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (
-                        run_id,
-                        record.candidate_id,
-                        record.generation,
-                        json.dumps(record.genome),
-                        json.dumps(list(record.parents)),
-                        record.origin,
-                        record.status,
-                        record.val_metric,
-                        record.test_metric,
-                        record.train_metric,
-                        record.params,
-                        record.epochs,
-                        record.seconds,
-                        json.dumps(list(record.train_losses)),
-                        json.dumps(list(record.val_losses)),
-                        record.error,
-                    ),
+        with self._transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO candidates VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    run_id,
+                    record.candidate_id,
+                    record.generation,
+                    json.dumps(record.genome),
+                    json.dumps(list(record.parents)),
+                    record.origin,
+                    record.status,
+                    record.val_metric,
+                    record.test_metric,
+                    record.train_metric,
+                    record.params,
+                    record.epochs,
+                    record.seconds,
+                    json.dumps(list(record.train_losses)),
+                    json.dumps(list(record.val_losses)),
+                    record.error,
+                ),
+            )
+            if weights is not None:
+                db.execute(
+                    "INSERT OR REPLACE INTO weights VALUES (?, ?, 'safetensors', ?)",
+                    (run_id, record.candidate_id, weights),
                 )
-                if weights is not None:
-                    self._db.execute(
-                        "INSERT OR REPLACE INTO weights VALUES (?, ?, 'safetensors', ?)",
-                        (run_id, record.candidate_id, weights),
-                    )
-        except sqlite3.OperationalError as exc:
-            raise ProjectFileError(f"{self.path}: cannot write ({exc})") from None
 
     def keep_weights(self, run_id: int, candidate_ids: set[int]) -> None:
         """Drop stored weights of every candidate not in `candidate_ids` (the elites)."""
