@@ -42,6 +42,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--budget-seconds", type=float, metavar="S", help="stop after S seconds")
     run.add_argument("--workers", type=int, metavar="N", help="1 = in-process; more = a pool")
     run.add_argument("--device", metavar="auto|cpu|cuda|cuda:N")
+    run.add_argument(
+        "--candidates-per-gpu", type=int, metavar="N", help="worker slots per GPU (CUDA only)"
+    )
     run.add_argument("--seed", type=int, metavar="N")
     run.add_argument("--out", metavar="FILE.nlab", help="project file (default: NAME.nlab)")
     run.add_argument("--json", action="store_true", help="print one JSON object on stdout")
@@ -117,6 +120,7 @@ def _spec_from_args(args: argparse.Namespace):
         ("budget_seconds", "budget.seconds"),
         ("workers", "execution.workers"),
         ("device", "execution.device"),
+        ("candidates_per_gpu", "execution.candidates_per_gpu"),
         ("seed", "seed"),
     ):
         if getattr(args, flag) is not None:

@@ -31,7 +31,7 @@ from neurolab.events import (
     RunStarted,
     StateChanged,
 )
-from neurolab.execution import CandidateTask, Executor, make_executor
+from neurolab.execution import CandidateTask, Executor, make_executor, pool_size
 from neurolab.model import parameter_count, resolve_device
 from neurolab.search import WORST_FITNESS, Evaluation, Proposal, SearchEngine, make_engine
 from neurolab.spec import ExperimentSpec
@@ -158,9 +158,9 @@ class Runner:
             )
         )
         status = "interrupted"
-        executor = make_executor(
-            data, device, spec.execution.workers, self._emit, spec.execution.batching == "auto"
-        )
+        execution = spec.execution
+        workers = pool_size(device, execution.workers, execution.candidates_per_gpu)
+        executor = make_executor(data, device, workers, self._emit, execution.batching == "auto")
         with self._lock:
             self._executor = executor
             if self._paused:

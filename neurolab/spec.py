@@ -138,6 +138,9 @@ class ExecutionSpec(_Section):
 
     workers: int = Field(1, ge=1, le=256)
     device: str = Field("auto", pattern=r"^(auto|cpu|cuda|cuda:\d+)$")
+    # On CUDA the pool has this many worker slots per GPU (and `workers` counts CPU workers):
+    # each slot is one process that trains its share of a generation on its GPU.
+    candidates_per_gpu: int = Field(1, ge=1, le=64)
     # auto: train a generation's candidates in stacked groups where they allow it (same results
     # on CPU, many times faster for small networks); off: one candidate at a time.
     batching: Literal["auto", "off"] = "auto"

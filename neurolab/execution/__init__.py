@@ -9,7 +9,30 @@ from neurolab.execution.inline import InlineExecutor
 from neurolab.execution.process_pool import ProcessPoolExecutor
 from neurolab.execution.worker import CandidateTask
 
-__all__ = ["CandidateTask", "Executor", "InlineExecutor", "ProcessPoolExecutor", "make_executor"]
+__all__ = [
+    "CandidateTask",
+    "Executor",
+    "InlineExecutor",
+    "ProcessPoolExecutor",
+    "make_executor",
+    "pool_size",
+]
+
+
+def pool_size(
+    device: str, workers: int, candidates_per_gpu: int, gpu_count: int | None = None
+) -> int:
+    """How many workers train at once: `workers` on CPU; on CUDA, `candidates_per_gpu` slots
+    on each GPU used (plain "cuda" uses them all, "cuda:N" just that one)."""
+    if not device.startswith("cuda"):
+        return workers
+    if device != "cuda":
+        return candidates_per_gpu
+    if gpu_count is None:
+        import torch
+
+        gpu_count = torch.cuda.device_count()
+    return max(1, gpu_count) * candidates_per_gpu
 
 
 def make_executor(

@@ -81,6 +81,26 @@ def test_workers_get_devices():
     assert worker_device("cuda:1", 5) == "cuda:1"
 
 
+def test_pool_size_counts_slots_per_gpu():
+    from neurolab.execution import pool_size
+
+    assert pool_size("cpu", 3, 4) == 3  # on CPU `workers` decides
+    assert pool_size("cuda", 1, 4, gpu_count=2) == 8  # every GPU gets its slots
+    assert pool_size("cuda:1", 3, 2) == 2  # one named GPU
+    assert pool_size("cuda", 1, 1, gpu_count=1) == 1  # one slot: trains inline
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_several_candidates_share_a_gpu(tmp_path):
+    from neurolab.runner import Runner
+
+    spec = tiny_spec().with_overrides(
+        {"execution.device": "cuda:0", "execution.candidates_per_gpu": 2}
+    )
+    summary = Runner(spec, tmp_path / "gpu.nlab").run()
+    assert summary.status == "finished" and summary.failed == 0
+
+
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
 def test_workers_spread_over_gpus_and_train_there():
     from neurolab.execution.process_pool import worker_device
