@@ -36,6 +36,14 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--features", metavar="A,B,..", help="only these CSV columns as features")
     run.add_argument("--task", choices=["classification", "regression"])
     run.add_argument("--engine", choices=["ga", "random", "optuna"])
+    run.add_argument(
+        "--mode",
+        choices=["train", "inherit", "neuroevolution"],
+        help="train from scratch, inherit parents' weights, or evolve weights without gradients",
+    )
+    run.add_argument(
+        "--objectives", metavar="metric[,params]", help="metric,params = NSGA-II (two objectives)"
+    )
     run.add_argument("--sampler", choices=["tpe", "cmaes", "random"], help="with --engine optuna")
     run.add_argument("--population", type=int, metavar="N")
     run.add_argument("--generations", type=int, metavar="N")
@@ -110,6 +118,7 @@ def _spec_from_args(args: argparse.Namespace):
             overrides["data.features"] = _split(args.features)
     for flag, key in (
         ("task", "task"),
+        ("mode", "mode"),
         ("engine", "engine.kind"),
         ("sampler", "engine.sampler"),
         ("population", "engine.population"),
@@ -121,6 +130,8 @@ def _spec_from_args(args: argparse.Namespace):
     ):
         if getattr(args, flag) is not None:
             overrides[key] = getattr(args, flag)
+    if args.objectives is not None:
+        overrides["engine.objectives"] = _split(args.objectives)
     return spec.with_overrides(overrides) if overrides else spec
 
 

@@ -304,6 +304,14 @@ def crossover(
     Each child takes a prefix of one parent's layers and a suffix of the other's, so layers
     travel whole and the children's depths can differ from both parents'.
     """
+    child_1, child_2, _, _ = crossover_with_cuts(a, b, space, rng)
+    return child_1, child_2
+
+
+def crossover_with_cuts(
+    a: Genome, b: Genome, space: SearchSpace, rng: random.Random
+) -> tuple[Genome, Genome, int, int]:
+    """`crossover`, also returning where each parent's layers were cut (for weight carrying)."""
     cut_a = rng.randint(0, len(a.layers))
     cut_b = rng.randint(0, len(b.layers))
     layers_1 = a.layers[:cut_a] + b.layers[cut_b:]
@@ -316,4 +324,4 @@ def crossover(
         genes_1[field], genes_2[field] = first, second
     child_1 = space.clip(Genome(layers=layers_1, **genes_1))
     child_2 = space.clip(Genome(layers=layers_2, **genes_2))
-    return child_1, child_2
+    return child_1, child_2, cut_a, cut_b

@@ -28,6 +28,9 @@ class Proposal:
     origin: str = (
         "random"  # "random" | "crossover" | "mutation:<name>" | "crossover+mutation:<name>"
     )
+    # Per linear layer, the (candidate id, layer) its weights can be carried from (mode
+    # "inherit"; `neurolab.lineage`); empty when the engine does not track it.
+    sources: tuple = ()
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,14 @@ from typing import Any
 
 from deap import base, creator, tools
 
-from neurolab.genome import Genome, SearchSpace, crossover, mutate
+from neurolab.genome import Genome, SearchSpace, crossover_with_cuts, mutate
+from neurolab.lineage import (
+    after_crossover,
+    after_mutation,
+    own_sources,
+    sources_from_json,
+    sources_to_json,
+)
 from neurolab.search.base import Evaluation, Proposal, rng_from_json, rng_to_json
 
 if not hasattr(creator, "NeuroLabFitness"):
@@ -23,9 +30,12 @@ if not hasattr(creator, "NeuroLabFitness"):
     creator.create("NeuroLabIndividual", dict, fitness=creator.NeuroLabFitness)
 
 
-def _individual(genome: Genome, candidate_id: int | None = None, parents=(), origin="random"):
+def _individual(
+    genome: Genome, candidate_id: int | None = None, parents=(), origin="random", sources=()
+):
     ind = creator.NeuroLabIndividual(genome.to_dict())
     ind.candidate_id, ind.parents, ind.origin = candidate_id, tuple(parents), origin
+    ind.sources = tuple(sources)  # where each layer's weights come from (`neurolab.lineage`)
     return ind
 
 
@@ -81,18 +91,24 @@ class GeneticSearch:
 
     # --- operators on DEAP individuals --------------------------------------------------
     def _mate(self, a, b):
-        child_a, child_b = crossover(Genome.from_dict(a), Genome.from_dict(b), self.space, random)
+        genome_a, genome_b = Genome.from_dict(a), Genome.from_dict(b)
+        child_a, child_b, cut_a, cut_b = crossover_with_cuts(genome_a, genome_b, self.space, random)
+        sources = after_crossover(
+            _sources(a, genome_a), _sources(b, genome_b), cut_a, cut_b, child_a, child_b
+        )
         parents = (a.candidate_id, b.candidate_id)
-        for ind, child in ((a, child_a), (b, child_b)):
+        for ind, child, carried in ((a, child_a, sources[0]), (b, child_b, sources[1])):
             ind.clear()
             ind.update(child.to_dict())
-            ind.parents, ind.origin = parents, "crossover"
+            ind.parents, ind.origin, ind.sources = parents, "crossover", carried
         return a, b
 
     def _mutate(self, ind):
-        child, name = mutate(Genome.from_dict(ind), self.space, random)
+        before = Genome.from_dict(ind)
+        child, name = mutate(before, self.space, random)
         ind.clear()
         ind.update(child.to_dict())
+        ind.sources = after_mutation(before, child, _sources(ind, before))
         if ind.origin == "crossover":
             ind.origin = f"crossover+mutation:{name}"
         else:
@@ -112,7 +128,10 @@ class GeneticSearch:
         self._pending = [ind for ind in self.population if not ind.fitness.valid]
         return [
             Proposal(
-                Genome.from_dict(ind), tuple(p for p in ind.parents if p is not None), ind.origin
+                Genome.from_dict(ind),
+                tuple(p for p in ind.parents if p is not None),
+                ind.origin,
+                ind.sources,
             )
             for ind in self._pending
         ]
@@ -142,12 +161,17 @@ class GeneticSearch:
         for ind, result in zip(self._pending, results, strict=True):
             ind.fitness.values = (result.fitness,)
             ind.candidate_id = result.candidate_id
+            ind.sources = own_sources(result.candidate_id, Genome.from_dict(ind))
         self.hall_of_fame.update(self.population)
         self._pending = []
         self.generation += 1
 
     def done(self) -> bool:
         return self.generation >= self.generations
+
+    def population_ids(self) -> set[int]:
+        """Candidates the next generation may inherit weights from."""
+        return {ind.candidate_id for ind in self.population if ind.candidate_id is not None}
 
     # --- checkpoints --------------------------------------------------------------------
     def state(self) -> dict[str, Any]:
@@ -173,13 +197,27 @@ def _ind_to_json(ind) -> dict[str, Any]:
         "parents": list(ind.parents),
         "origin": ind.origin,
         "fitness": list(ind.fitness.values) if ind.fitness.valid else None,
+        "sources": sources_to_json(ind.sources),
     }
 
 
 def _ind_from_json(data: dict[str, Any]):
     ind = _individual(
-        Genome.from_dict(data["genome"]), data["candidate_id"], data["parents"], data["origin"]
+        Genome.from_dict(data["genome"]),
+        data["candidate_id"],
+        data["parents"],
+        data["origin"],
+        sources_from_json(data.get("sources")),
     )
     if data["fitness"] is not None:
         ind.fitness.values = tuple(data["fitness"])
     return ind
+
+
+def _sources(ind, genome: Genome):
+    """The individual's sources; every layer new when it has none (never trained)."""
+    if ind.sources:
+        return ind.sources
+    if ind.candidate_id is not None:
+        return own_sources(ind.candidate_id, genome)
+    return (None,) * (len(genome.layers) + 1)
