@@ -285,9 +285,18 @@ MUTATIONS = {
 }
 
 
-def mutate(genome: Genome, space: SearchSpace, rng: random.Random) -> tuple[Genome, str]:
-    """One mutation that applies to this genome; returns the child and the mutation's name."""
-    names = list(MUTATIONS)
+STRUCTURAL = ("add_layer", "remove_layer", "width", "activation")
+
+
+def mutate(
+    genome: Genome,
+    space: SearchSpace,
+    rng: random.Random,
+    names: tuple[str, ...] | None = None,
+) -> tuple[Genome, str]:
+    """One mutation that applies to this genome (drawn from `names`, default all); returns the
+    child and the mutation's name."""
+    names = list(MUTATIONS if names is None else names)
     rng.shuffle(names)
     for name in names:
         child = MUTATIONS[name](genome, space, rng)

@@ -138,7 +138,7 @@ class Runner:
         spec = self.spec
         metric = metric_name(data.task)
         spec_dict = spec.model_copy(update={"task": data.task}).to_dict()
-        engine = make_engine(spec)
+        engine = make_engine(spec, data.n_features, data.n_outputs)
         state = _RunState(time.monotonic(), spec.budget.generations, spec.budget.seconds)
         if self.resume_run is None:
             run_id = store.create_run(spec_dict, metric, device, data.notes)
@@ -160,7 +160,12 @@ class Runner:
         )
         status = "interrupted"
         executor = make_executor(
-            data, device, spec.execution.workers, self._emit, spec.execution.batching == "auto"
+            data,
+            device,
+            spec.execution.workers,
+            self._emit,
+            spec.execution.batching == "auto",
+            evaluate_only=spec.mode == "neuroevolution",
         )
         with self._lock:
             self._executor = executor
@@ -232,7 +237,7 @@ class Runner:
                     seed,
                     self.spec.training.patience,
                     self.snapshots,
-                    initial_weights=start,
+                    initial_weights=start or proposal.weights,
                     epochs=self.spec.training.inherit_epochs if start is not None else None,
                 )
             )
@@ -258,8 +263,7 @@ class Runner:
         if len(finished) < len(tasks) or any(r.status == "cancelled" for r in finished.values()):
             return False  # an incomplete generation is not told to the engine
         evaluations = [
-            Evaluation(by_id[t.candidate_id], t.candidate_id, _fitness(finished[t.candidate_id]))
-            for t in tasks
+            _evaluation(by_id[t.candidate_id], finished[t.candidate_id], self.spec) for t in tasks
         ]
         engine.tell(evaluations)
         stats = state.generation_stats(
@@ -378,6 +382,20 @@ def _fitness(record: CandidateRecord) -> float:
     if record.status == "failed" or value is None or not math.isfinite(value):
         return WORST_FITNESS
     return value
+
+
+def _evaluation(proposal: Proposal, record: CandidateRecord, spec: ExperimentSpec) -> Evaluation:
+    """What the engine is told: its fitness (higher is better) and every objective.
+
+    Neuroevolution selects on the training loss (smooth, where accuracy moves in steps);
+    the validation metric still picks the run's best. NSGA-II's second objective is the
+    parameter count (to minimise).
+    """
+    fitness = _fitness(record)
+    if spec.mode == "neuroevolution":
+        fitness = -record.train_losses[-1] if fitness != WORST_FITNESS else WORST_FITNESS
+    objectives = (fitness, float(record.params))[: len(spec.engine.objectives)]
+    return Evaluation(proposal, record.candidate_id, fitness, objectives)
 
 
 def _record(

@@ -9,8 +9,6 @@ and resumable from a checkpoint, whatever else uses `random`.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from deap import base, creator, tools
@@ -23,7 +21,13 @@ from neurolab.lineage import (
     sources_from_json,
     sources_to_json,
 )
-from neurolab.search.base import Evaluation, Proposal, rng_from_json, rng_to_json
+from neurolab.search.base import (
+    Evaluation,
+    Proposal,
+    engine_random,
+    rng_from_json,
+    rng_to_json,
+)
 
 if not hasattr(creator, "NeuroLabFitness"):
     creator.create("NeuroLabFitness", base.Fitness, weights=(1.0,))
@@ -75,19 +79,12 @@ class GeneticSearch:
         self.hall_of_fame = tools.HallOfFame(max(1, elites))
         self._pending: list = []
 
-    @contextmanager
-    def _random(self) -> Iterator[None]:
-        """Run DEAP (which uses the global `random`) on this engine's own generator state.
+    def _random(self):
+        """DEAP's operators on this engine's own generator state (`engine_random`).
 
         Inside, the operators are handed the `random` module itself as their generator.
         """
-        outside = random.getstate()
-        random.setstate(self._rng_state)
-        try:
-            yield
-        finally:
-            self._rng_state = random.getstate()
-            random.setstate(outside)
+        return engine_random(self)
 
     # --- operators on DEAP individuals --------------------------------------------------
     def _mate(self, a, b):
