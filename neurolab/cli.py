@@ -244,6 +244,10 @@ def _summary_dict(store, run_id: int) -> dict[str, Any]:
     run = _run_info(store, run_id)
     candidates = store.candidates(run_id)
     best = store.best(run_id)
+    front = [
+        {"id": r.candidate_id, "params": r.params, "val": r.val_metric, "test": r.test_metric}
+        for r in store.front(run_id)
+    ]
     return {
         "metric": run.metric,
         "best": None
@@ -256,6 +260,7 @@ def _summary_dict(store, run_id: int) -> dict[str, Any]:
             "params": best.params,
             "genome": best.genome,
         },
+        "front": front,
         "candidates": len(candidates),
         "failed": sum(c.status == "failed" for c in candidates),
         "seconds": round(run.seconds, 3),
@@ -295,6 +300,15 @@ def _print_summary(store, run_id: int, as_json: bool) -> None:
             f"  parameters  {best['params']:,}",
             f"  validation  {metric} {best['val']:.4f}",
             f"  test        {metric} {best['test']:.4f}",
+        ]
+    if summary["front"]:
+        lines.append(
+            f"Pareto front ({metric} up, parameters down), {len(summary['front'])} networks:"
+        )
+        lines += [
+            f"  candidate {f['id']:>5}  {f['params']:>7,} parameters  validation {f['val']:.4f}"
+            f"  test {f['test']:.4f}"
+            for f in summary["front"]
         ]
     lines += [
         f"Run {run_id}: {summary['status']}, {summary['candidates']} candidates "

@@ -334,3 +334,25 @@ def crossover_with_cuts(
     child_1 = space.clip(Genome(layers=layers_1, **genes_1))
     child_2 = space.clip(Genome(layers=layers_2, **genes_2))
     return child_1, child_2, cut_a, cut_b
+
+
+def genome_distance(a: Genome, b: Genome) -> float:
+    """How different two genomes are; 1 is about one layer more, a factor 4 in one layer's
+    width, or a decade in learning rate.
+
+    Layers are compared position by position (a missing layer counts 1); widths on a log
+    scale, a different activation 0.5; then the learning rate (decades) and the optimizer.
+    """
+    distance = 0.0
+    for la, lb in zip(a.layers, b.layers, strict=False):
+        distance += abs(math.log2(la.width) - math.log2(lb.width)) / 2
+        distance += 0.5 * (la.activation != lb.activation)
+    distance += abs(len(a.layers) - len(b.layers))
+    distance += abs(math.log10(a.learning_rate) - math.log10(b.learning_rate))
+    return distance + 0.5 * (a.optimizer != b.optimizer)
+
+
+def mean_distance(genomes: list[Genome]) -> float:
+    """The population's diversity: the mean `genome_distance` over all pairs (0 for one)."""
+    pairs = [genome_distance(a, b) for i, a in enumerate(genomes) for b in genomes[i + 1 :]]
+    return sum(pairs) / len(pairs) if pairs else 0.0

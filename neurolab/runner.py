@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 from statistics import fmean
 
@@ -269,6 +270,9 @@ class Runner:
         stats = state.generation_stats(
             generation, list(finished.values()), time.monotonic() - started
         )
+        diversity = engine.diversity() if hasattr(engine, "diversity") else None
+        front = tuple(engine.front()) if hasattr(engine, "front") else ()
+        stats = replace(stats, diversity=diversity, front=front)
         store.add_generation(run_id, stats, engine.state())
         keep = state.kept_ids()
         if self.spec.mode == "inherit" and hasattr(engine, "population_ids"):

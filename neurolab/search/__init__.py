@@ -74,4 +74,6 @@ def make_engine(spec: ExperimentSpec, n_inputs: int = 0, n_outputs: int = 0) -> 
         crossover_prob=settings.crossover_prob,
         mutation_prob=settings.mutation_prob,
         elites=settings.elites,
+        objectives=len(settings.objectives),
+        sharing_radius=settings.sharing_radius if settings.diversity == "sharing" else None,
     )

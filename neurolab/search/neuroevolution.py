@@ -28,7 +28,7 @@ import torch
 from deap import base, cma, creator, tools
 from safetensors.torch import save as safetensors_save
 
-from neurolab.genome import STRUCTURAL, Genome, LayerGene, SearchSpace, mutate
+from neurolab.genome import STRUCTURAL, Genome, LayerGene, SearchSpace, mean_distance, mutate
 from neurolab.inherit import carry_weights, linear_names
 from neurolab.lineage import after_mutation, own_sources
 from neurolab.model import build_model
@@ -254,6 +254,17 @@ class Neuroevolution:
 
     def done(self) -> bool:
         return self.generation >= self.generations
+
+    def diversity(self) -> float:
+        """Fixed topology: the root-mean-square distance between weight vectors, averaged over
+        pairs; evolving: the mean `genome_distance` (weights of different shapes don't align)."""
+        if self.settings.topology == "evolving":
+            return mean_distance([Genome.from_dict(ind.genome) for ind in self.population])
+        if len(self.population) < 2:
+            return 0.0
+        vectors = torch.tensor([list(ind) for ind in self.population], dtype=torch.float64)
+        distances = torch.pdist(vectors) / vectors.shape[1] ** 0.5
+        return float(distances.mean())
 
     # --- checkpoints --------------------------------------------------------------------
     def state(self) -> dict[str, Any]:
