@@ -90,3 +90,21 @@ def test_a_restored_engine_proposes_what_the_original_would(algorithm):
     restored = engine()
     restored.restore(checkpoint)
     assert [p.weights for p in restored.ask()] == [p.weights for p in original.ask()]
+
+
+def test_cli_mode_flag_runs_neuroevolution_and_shows_diversity(tmp_path, capsys):
+    import json
+
+    from neurolab.cli import main
+
+    out = tmp_path / "cli.nlab"
+    code = main(
+        ["run", "--dataset", "moons", "--mode", "neuroevolution", "--generations", "3"]
+        + ["--population", "6", "--out", str(out), "--json"]
+    )
+    captured = capsys.readouterr()
+    assert code == 0
+    assert json.loads(captured.out)["candidates"] == 18
+    assert "diversity" in captured.err  # in every generation's progress line
+    with ProjectStore(out, create=False) as store:
+        assert store.latest_run().spec["mode"] == "neuroevolution"
