@@ -4,43 +4,33 @@ Lifecycle as every `Executor`: `submit(tasks)` for a generation, then `results()
 one stacked forward pass over all submitted tasks (`evaluate_population`) and yields them in
 order. Each task's `initial_weights` are the weights to score; nothing trains. A pass takes
 milliseconds, so `cancel` and `pause` act between generations: a paused evaluator holds the
-next pass until `resume` (or `cancel`).
+next pass until `resume` (or `cancel`). Queueing, cancelling and pausing are the inline
+executor's; only `results` differs.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 
 from neurolab.data.dataset import PreparedData
 from neurolab.events import CandidateStarted, EventSink
+from neurolab.execution.inline import InlineExecutor
 from neurolab.execution.worker import CandidateTask
 from neurolab.genome import Genome
 from neurolab.train.trainer import TrainResult
 
 
-class PopulationEvaluator:
+class PopulationEvaluator(InlineExecutor):
     def __init__(self, data: PreparedData, device: str, emit: EventSink) -> None:
-        import torch
-
-        torch.set_num_threads(1)  # as the inline executor: same numbers as a pool worker's
-        self.data, self.device, self._emit = data, device, emit
-        self._queue: list[CandidateTask] = []
-        self._cancelled = False
-        self._running = threading.Event()
-        self._running.set()
-
-    def submit(self, tasks: list[CandidateTask]) -> None:
-        self._cancelled = False
-        self._queue.extend(tasks)
+        super().__init__(data, device, emit, batching=False)
+        self.data = data
 
     def results(self) -> Iterator[tuple[CandidateTask, TrainResult]]:
         from neurolab.train.evaluate import evaluate_population
 
-        tasks, self._queue = self._queue, []
-        while not self._running.wait(0.1) and not self._cancelled:
-            pass
-        if self._cancelled:
+        tasks = list(self._queue)
+        self._queue.clear()
+        if not self._keep_going():  # waits while paused; False once cancelled
             for task in tasks:
                 yield task, TrainResult(status="cancelled", error="stopped before it started")
             return
@@ -53,16 +43,3 @@ class PopulationEvaluator:
             if result.status == "ok":
                 result.weights = task.initial_weights  # the weights scored are the chromosome
             yield task, result
-
-    def cancel(self, candidate_id: int | None = None) -> None:
-        if candidate_id is None:
-            self._cancelled = True
-
-    def pause(self) -> None:
-        self._running.clear()
-
-    def resume(self) -> None:
-        self._running.set()
-
-    def close(self) -> None:
-        self._queue.clear()

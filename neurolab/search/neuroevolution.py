@@ -32,6 +32,7 @@ from neurolab.genome import STRUCTURAL, Genome, LayerGene, SearchSpace, mean_dis
 from neurolab.inherit import carry_weights, linear_names
 from neurolab.lineage import after_mutation, own_sources
 from neurolab.model import build_model
+from neurolab.search import evolution  # noqa: F401  (creates creator.NeuroLabFitness)
 from neurolab.search.base import (
     Evaluation,
     Proposal,
@@ -43,9 +44,8 @@ from neurolab.search.base import (
 )
 from neurolab.spec import NeuroevolutionSpec
 
-if not hasattr(creator, "NeuroLabWeightFitness"):
-    creator.create("NeuroLabWeightFitness", base.Fitness, weights=(1.0,))
-    creator.create("NeuroLabWeights", list, fitness=creator.NeuroLabWeightFitness)
+if not hasattr(creator, "NeuroLabWeights"):  # one fitness, to maximise, as the GA's
+    creator.create("NeuroLabWeights", list, fitness=creator.NeuroLabFitness)
 
 STRUCTURE_PROB = 0.3  # evolving topology: chance that a mutated child also changes shape
 SBX_ETA = 15.0  # simulated binary crossover: children close to their parents
