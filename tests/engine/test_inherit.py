@@ -1,17 +1,22 @@
 """Mode "inherit": weights carried across mutation and crossover, then a shorter training."""
 
+import pickle
 import random
 from dataclasses import replace
 
 import pytest
 import torch
+from safetensors.torch import save
 
+from neurolab.data import load_data
+from neurolab.execution.worker import CandidateTask, WorkerContext
 from neurolab.genome import Genome, LayerGene
 from neurolab.inherit import carry_weights, is_exact_identity, linears
 from neurolab.lineage import after_crossover, after_mutation, own_sources
 from neurolab.model import build_model
 from neurolab.runner import Runner
 from neurolab.store import ProjectStore
+from neurolab.train.trainer import train_candidate
 
 from .conftest import tiny_spec
 
@@ -95,16 +100,23 @@ def test_inherit_run_trains_children_shorter_and_is_reproducible(tmp_path):
     assert max(r.epochs for r in first if r.generation == 0) > 5
 
 
-@pytest.mark.parametrize("workers", [2])
-def test_inherited_weights_reach_pool_workers(tmp_path, workers):
-    """The same run with a process pool gives the same candidates as inline."""
-    spec = _inherit_spec(**{"budget.generations": 2})
-    Runner(spec, tmp_path / "inline.nlab").run()
-    Runner(spec.with_overrides({"execution.workers": workers}), tmp_path / "pool.nlab").run()
-    with (
-        ProjectStore(tmp_path / "inline.nlab", create=False) as a,
-        ProjectStore(tmp_path / "pool.nlab", create=False) as b,
-    ):
-        left = [(r.genome, r.epochs, r.val_metric) for r in a.candidates(1)]
-        right = [(r.genome, r.epochs, r.val_metric) for r in b.candidates(1)]
-    assert left == right
+def test_a_worker_trains_from_the_weights_in_its_task():
+    """The task carries the starting weights as bytes; the worker trains `epochs` from them
+    (the same numbers in the batched path) and pickles to plain data for a pool worker."""
+    data = load_data(tiny_spec().data, None, 0)
+    genome = Genome(layers=(LayerGene(6, "tanh"),), epochs=40)
+    torch.manual_seed(9)
+    start = {k: v * 3 for k, v in build_model(genome, 2, 2).state_dict().items()}
+    task = CandidateTask(1, 1, genome.to_dict(), 5, 10, initial_weights=save(start), epochs=2)
+    assert pickle.loads(pickle.dumps(task)) == task  # plain bytes in the task
+    context = WorkerContext(data, "cpu")
+    result = context.evaluate(task, lambda event: None)
+    alone = train_candidate(
+        replace(genome, epochs=2), data, seed=5, patience=10, initial_state=start
+    )
+    assert result.epochs == 2 and result.train_losses == alone.train_losses
+    fresh = train_candidate(replace(genome, epochs=2), data, seed=5, patience=10)
+    assert fresh.train_losses != alone.train_losses  # the weights made a difference
+    twin = CandidateTask(2, 1, genome.to_dict(), 5, 10, initial_weights=save(start), epochs=2)
+    batched = context.evaluate_batch([task, twin], lambda event: None)
+    assert batched[0].train_losses == pytest.approx(alone.train_losses, rel=1e-5)
