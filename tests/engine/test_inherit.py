@@ -120,3 +120,26 @@ def test_a_worker_trains_from_the_weights_in_its_task():
     twin = CandidateTask(2, 1, genome.to_dict(), 5, 10, initial_weights=save(start), epochs=2)
     batched = context.evaluate_batch([task, twin], lambda event: None)
     assert batched[0].train_losses == pytest.approx(alone.train_losses, rel=1e-5)
+
+
+def test_a_restored_ga_proposes_the_same_children_with_the_same_sources():
+    """Resuming an inherit run needs the layer sources in the engine checkpoint."""
+    from neurolab.genome import SearchSpace
+    from neurolab.search import GeneticSearch
+    from neurolab.spec import SearchSpaceSpec
+
+    from .search_driver import drive
+
+    def engine():
+        space = SearchSpace.from_spec(SearchSpaceSpec(max_layers=4))
+        return GeneticSearch(space, population=8, generations=5, seed=2)
+
+    original = engine()
+    drive(original, stop_after=2)
+    restored = engine()
+    restored.restore(original.state())
+    expected = original.ask()
+    assert restored.ask() == expected
+    later = [p for proposals, _ in drive(engine()) for p in proposals if p.origin != "random"]
+    assert any(None in p.sources for p in later)  # an added layer is new
+    assert all(len(p.sources) == len(p.genome.layers) + 1 for p in later)
