@@ -25,7 +25,7 @@ from neurolab.spec import ExperimentSpec
 from neurolab.store import ProjectStore
 
 
-def spec(mode: str, quick: bool) -> ExperimentSpec:
+def spec(mode: str, quick: bool, seed: int = 0) -> ExperimentSpec:
     return ExperimentSpec.from_dict(
         {
             "name": f"spirals-{mode}",
@@ -45,15 +45,15 @@ def spec(mode: str, quick: bool) -> ExperimentSpec:
             "training": {"patience": 30, "inherit_epochs": 15 if quick else 20},
             "engine": {"population": 8 if quick else 12, "elites": 2},
             "budget": {"generations": (4 if quick else 6) * (2 if mode == "inherit" else 1)},
-            "seed": 0,
+            "seed": seed,
         }
     )
 
 
-def run(mode: str, quick: bool, folder: Path):
+def run(mode: str, quick: bool, folder: Path, seed: int):
     start = time.perf_counter()
     project = folder / f"{mode}.nlab"
-    summary = Runner(spec(mode, quick), project).run()
+    summary = Runner(spec(mode, quick, seed), project).run()
     with ProjectStore(project, create=False) as store:
         records = store.candidates(summary.run_id)
     return records, time.perf_counter() - start
@@ -62,10 +62,11 @@ def run(mode: str, quick: bool, folder: Path):
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a smaller search")
+    parser.add_argument("--seed", type=int, default=0, help="the run seed (also seeds the split)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        trained, train_seconds = run("train", args.quick, Path(tmp))
-        inherited, inherit_seconds = run("inherit", args.quick, Path(tmp))
+        trained, train_seconds = run("train", args.quick, Path(tmp), args.seed)
+        inherited, inherit_seconds = run("inherit", args.quick, Path(tmp), args.seed)
     ok = [r for r in trained if r.val_metric is not None and r.status == "ok"]
     target = max(r.val_metric for r in ok)
     train_epochs = sum(r.epochs for r in trained)
