@@ -296,7 +296,9 @@ def _print_summary(store, run_id: int, as_json: bool) -> None:
             f"  dropout     {', '.join(f'{ly.dropout:g}' for ly in genome.layers) or '-'}",
             f"  training    {genome.optimizer}, learning rate {genome.learning_rate:.2e}, "
             f"weight decay {genome.weight_decay:g}, batch {genome.batch_size}, "
-            f"up to {genome.epochs} epochs",
+            f"up to {genome.epochs} epochs"
+            if genome.epochs
+            else "  training    none: the weights were evolved without gradients",
             f"  parameters  {best['params']:,}",
             f"  validation  {metric} {best['val']:.4f}",
             f"  test        {metric} {best['test']:.4f}",
