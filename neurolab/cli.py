@@ -36,6 +36,14 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--features", metavar="A,B,..", help="only these CSV columns as features")
     run.add_argument("--task", choices=["classification", "regression"])
     run.add_argument("--engine", choices=["ga", "random", "optuna"])
+    run.add_argument(
+        "--mode",
+        choices=["train", "inherit", "neuroevolution"],
+        help="train from scratch, inherit parents' weights, or evolve weights without gradients",
+    )
+    run.add_argument(
+        "--objectives", metavar="metric[,params]", help="metric,params = NSGA-II (two objectives)"
+    )
     run.add_argument("--sampler", choices=["tpe", "cmaes", "random"], help="with --engine optuna")
     run.add_argument("--population", type=int, metavar="N")
     run.add_argument("--generations", type=int, metavar="N")
@@ -113,6 +121,7 @@ def _spec_from_args(args: argparse.Namespace):
             overrides["data.features"] = _split(args.features)
     for flag, key in (
         ("task", "task"),
+        ("mode", "mode"),
         ("engine", "engine.kind"),
         ("sampler", "engine.sampler"),
         ("population", "engine.population"),
@@ -125,6 +134,8 @@ def _spec_from_args(args: argparse.Namespace):
     ):
         if getattr(args, flag) is not None:
             overrides[key] = getattr(args, flag)
+    if args.objectives is not None:
+        overrides["engine.objectives"] = _split(args.objectives)
     return spec.with_overrides(overrides) if overrides else spec
 
 
@@ -237,6 +248,10 @@ def _summary_dict(store, run_id: int) -> dict[str, Any]:
     run = _run_info(store, run_id)
     candidates = store.candidates(run_id)
     best = store.best(run_id)
+    front = [
+        {"id": r.candidate_id, "params": r.params, "val": r.val_metric, "test": r.test_metric}
+        for r in store.front(run_id)
+    ]
     return {
         "metric": run.metric,
         "best": None
@@ -249,6 +264,7 @@ def _summary_dict(store, run_id: int) -> dict[str, Any]:
             "params": best.params,
             "genome": best.genome,
         },
+        "front": front,
         "candidates": len(candidates),
         "failed": sum(c.status == "failed" for c in candidates),
         "seconds": round(run.seconds, 3),
@@ -284,10 +300,21 @@ def _print_summary(store, run_id: int, as_json: bool) -> None:
             f"  dropout     {', '.join(f'{ly.dropout:g}' for ly in genome.layers) or '-'}",
             f"  training    {genome.optimizer}, learning rate {genome.learning_rate:.2e}, "
             f"weight decay {genome.weight_decay:g}, batch {genome.batch_size}, "
-            f"up to {genome.epochs} epochs",
+            f"up to {genome.epochs} epochs"
+            if genome.epochs
+            else "  training    none: the weights were evolved without gradients",
             f"  parameters  {best['params']:,}",
             f"  validation  {metric} {best['val']:.4f}",
             f"  test        {metric} {best['test']:.4f}",
+        ]
+    if summary["front"]:
+        lines.append(
+            f"Pareto front ({metric} up, parameters down), {len(summary['front'])} networks:"
+        )
+        lines += [
+            f"  candidate {f['id']:>5}  {f['params']:>7,} parameters  validation {f['val']:.4f}"
+            f"  test {f['test']:.4f}"
+            for f in summary["front"]
         ]
     lines += [
         f"Run {run_id}: {summary['status']}, {summary['candidates']} candidates "

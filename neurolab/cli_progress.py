@@ -40,6 +40,7 @@ class ProgressPrinter:
         self._line_open = False
         self.metric = "metric"
         self._progress: RunProgress | None = None
+        self._diversity = ""  # the last generation's diversity (and front size)
 
     def note(self, text: str) -> None:
         self._println(f"data: {text}")
@@ -67,7 +68,7 @@ class ProgressPrinter:
                 self._last_draw = now
                 self.stream.write(
                     f"\r\033[Kgeneration {event.generation + 1}/{event.generations}  "
-                    f"best {self.metric} {_score(event.best_so_far)}  "
+                    f"best {self.metric} {_score(event.best_so_far)}{self._diversity}  "
                     f"candidates {event.candidates_done} ({event.candidates_failed} failed)  "
                     f"elapsed {_clock(event.elapsed)}  ETA {_clock(event.eta)}"
                 )
@@ -83,10 +84,17 @@ class ProgressPrinter:
                     f"  candidates {p.candidates_done} ({p.candidates_failed} failed)"
                     f"  elapsed {_clock(p.elapsed)}  ETA {_clock(p.eta)}"
                 )
+            extra = ""
+            if event.diversity is not None:
+                extra += f"  diversity {event.diversity:.3g}"
+            if event.front:
+                extra += f"  front {len(event.front)}"
+            self._diversity = extra
             self._println(
                 f"generation {event.generation + 1}/{self._progress.generations if self._progress else '?'}:"
                 f" best {_score(event.best)}  mean {_score(event.mean)}"
-                f"  best so far {_score(event.best_so_far)}{totals}"
+                f"  best so far {_score(event.best_so_far)}{extra}"
+                f"  {event.seconds:.2f} s{totals}"
             )
         elif isinstance(event, RunFinished):
             self._println(f"run {event.status} after {_clock(event.seconds)}")

@@ -101,6 +101,8 @@ class GenerationFinished:
     best_so_far: float | None
     best_candidate_id: int | None
     seconds: float
+    diversity: float | None = None  # the engine's diversity figure (mean genome distance)
+    front: tuple[int, ...] = ()  # NSGA-II: the non-dominated candidates, fewest params first
 
 
 @dataclass(frozen=True)

@@ -285,9 +285,18 @@ MUTATIONS = {
 }
 
 
-def mutate(genome: Genome, space: SearchSpace, rng: random.Random) -> tuple[Genome, str]:
-    """One mutation that applies to this genome; returns the child and the mutation's name."""
-    names = list(MUTATIONS)
+STRUCTURAL = ("add_layer", "remove_layer", "width", "activation")
+
+
+def mutate(
+    genome: Genome,
+    space: SearchSpace,
+    rng: random.Random,
+    names: tuple[str, ...] | None = None,
+) -> tuple[Genome, str]:
+    """One mutation that applies to this genome (drawn from `names`, default all); returns the
+    child and the mutation's name."""
+    names = list(MUTATIONS if names is None else names)
     rng.shuffle(names)
     for name in names:
         child = MUTATIONS[name](genome, space, rng)
@@ -304,6 +313,14 @@ def crossover(
     Each child takes a prefix of one parent's layers and a suffix of the other's, so layers
     travel whole and the children's depths can differ from both parents'.
     """
+    child_1, child_2, _, _ = crossover_with_cuts(a, b, space, rng)
+    return child_1, child_2
+
+
+def crossover_with_cuts(
+    a: Genome, b: Genome, space: SearchSpace, rng: random.Random
+) -> tuple[Genome, Genome, int, int]:
+    """`crossover`, also returning where each parent's layers were cut (for weight carrying)."""
     cut_a = rng.randint(0, len(a.layers))
     cut_b = rng.randint(0, len(b.layers))
     layers_1 = a.layers[:cut_a] + b.layers[cut_b:]
@@ -316,4 +333,26 @@ def crossover(
         genes_1[field], genes_2[field] = first, second
     child_1 = space.clip(Genome(layers=layers_1, **genes_1))
     child_2 = space.clip(Genome(layers=layers_2, **genes_2))
-    return child_1, child_2
+    return child_1, child_2, cut_a, cut_b
+
+
+def genome_distance(a: Genome, b: Genome) -> float:
+    """How different two genomes are; 1 is about one layer more, a factor 4 in one layer's
+    width, or a decade in learning rate.
+
+    Layers are compared position by position (a missing layer counts 1); widths on a log
+    scale, a different activation 0.5; then the learning rate (decades) and the optimizer.
+    """
+    distance = 0.0
+    for la, lb in zip(a.layers, b.layers, strict=False):
+        distance += abs(math.log2(la.width) - math.log2(lb.width)) / 2
+        distance += 0.5 * (la.activation != lb.activation)
+    distance += abs(len(a.layers) - len(b.layers))
+    distance += abs(math.log10(a.learning_rate) - math.log10(b.learning_rate))
+    return distance + 0.5 * (a.optimizer != b.optimizer)
+
+
+def mean_distance(genomes: list[Genome]) -> float:
+    """The population's diversity: the mean `genome_distance` over all pairs (0 for one)."""
+    pairs = [genome_distance(a, b) for i, a in enumerate(genomes) for b in genomes[i + 1 :]]
+    return sum(pairs) / len(pairs) if pairs else 0.0

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 from statistics import fmean
 
@@ -32,6 +33,7 @@ from neurolab.events import (
     StateChanged,
 )
 from neurolab.execution import CandidateTask, Executor, make_executor, pool_size
+from neurolab.genome import Genome
 from neurolab.model import parameter_count, resolve_device
 from neurolab.search import WORST_FITNESS, Evaluation, Proposal, SearchEngine, make_engine
 from neurolab.spec import ExperimentSpec
@@ -137,7 +139,7 @@ class Runner:
         spec = self.spec
         metric = metric_name(data.task)
         spec_dict = spec.model_copy(update={"task": data.task}).to_dict()
-        engine = make_engine(spec)
+        engine = make_engine(spec, data.n_features, data.n_outputs)
         state = _RunState(time.monotonic(), spec.budget.generations, spec.budget.seconds)
         if self.resume_run is None:
             run_id = store.create_run(spec_dict, metric, device, data.notes)
@@ -159,8 +161,14 @@ class Runner:
         )
         status = "interrupted"
         execution = spec.execution
-        workers = pool_size(device, execution.workers, execution.candidates_per_gpu)
-        executor = make_executor(data, device, workers, self._emit, execution.batching == "auto")
+        executor = make_executor(
+            data,
+            device,
+            pool_size(device, execution.workers, execution.candidates_per_gpu),
+            self._emit,
+            execution.batching == "auto",
+            evaluate_only=spec.mode == "neuroevolution",
+        )
         with self._lock:
             self._executor = executor
             if self._paused:
@@ -221,14 +229,18 @@ class Runner:
         tasks = []
         for proposal in proposals:
             state.next_id += 1
+            seed = candidate_seed(self.spec.seed, state.next_id)
+            start = self._inherited(store, run_id, state, proposal, seed)
             tasks.append(
                 CandidateTask(
                     state.next_id,
                     generation,
                     proposal.genome.to_dict(),
-                    candidate_seed(self.spec.seed, state.next_id),
+                    seed,
                     self.spec.training.patience,
                     self.snapshots,
+                    initial_weights=start or proposal.weights,
+                    epochs=self.spec.training.inherit_epochs if start is not None else None,
                 )
             )
         by_id = dict(zip((t.candidate_id for t in tasks), proposals, strict=True))
@@ -241,7 +253,9 @@ class Runner:
             record = _record(task, by_id[task.candidate_id], result, params)
             finished[task.candidate_id] = record
             is_best = state.offer(record)
-            keep = result.weights if state.worth_keeping(record) else None
+            # Mode "inherit" keeps everyone's weights until the next generation has drawn on them.
+            worth = state.worth_keeping(record)
+            keep = result.weights if worth or self.spec.mode == "inherit" else None
             store.add_candidate(run_id, record, keep)
             self._emit(CandidateFinished(record, is_best))
             state.generation_progress = len(finished) / max(1, len(tasks))
@@ -251,19 +265,42 @@ class Runner:
         if len(finished) < len(tasks) or any(r.status == "cancelled" for r in finished.values()):
             return False  # an incomplete generation is not told to the engine
         evaluations = [
-            Evaluation(by_id[t.candidate_id], t.candidate_id, _fitness(finished[t.candidate_id]))
-            for t in tasks
+            _evaluation(by_id[t.candidate_id], finished[t.candidate_id], self.spec) for t in tasks
         ]
         engine.tell(evaluations)
         stats = state.generation_stats(
             generation, list(finished.values()), time.monotonic() - started
         )
+        diversity = engine.diversity() if hasattr(engine, "diversity") else None
+        front = tuple(engine.front()) if hasattr(engine, "front") else ()
+        stats = replace(stats, diversity=diversity, front=front)
         store.add_generation(run_id, stats, engine.state())
-        store.keep_weights(run_id, state.kept_ids())
+        keep = state.kept_ids()
+        if self.spec.mode == "inherit" and hasattr(engine, "population_ids"):
+            keep |= engine.population_ids()
+        store.keep_weights(run_id, keep)
         state.generation_progress = 0.0
         state.generations_done += 1
         self._emit(stats)
         return True
+
+    def _inherited(
+        self, store: ProjectStore, run_id: int, state: _RunState, proposal: Proposal, seed: int
+    ) -> bytes | None:
+        """Mode "inherit": the child's starting weights carried from its parents, or None."""
+        if self.spec.mode != "inherit" or not any(s is not None for s in proposal.sources):
+            return None
+        from neurolab.inherit import starting_weights
+
+        def load_parent(candidate_id: int):
+            genome = state.genomes.get(candidate_id)
+            weights = store.load_weights(run_id, candidate_id) if genome else None
+            return (Genome.from_dict(genome), weights) if weights else None
+
+        data = self.data
+        return starting_weights(
+            proposal.genome, proposal.sources, load_parent, data.n_features, data.n_outputs, seed
+        )
 
 
 class _RunState:
@@ -278,6 +315,7 @@ class _RunState:
         self.best: CandidateRecord | None = None
         self.top: list[CandidateRecord] = []
         self.reusable: dict[int, CandidateRecord] = {}  # finished before a resume
+        self.genomes: dict[int, dict] = {}  # every candidate's genome, for weight inheritance
 
     def take_reusable(self, tasks: list[CandidateTask]) -> dict[int, CandidateRecord]:
         """Records of this generation that finished before the run was interrupted."""
@@ -297,6 +335,7 @@ class _RunState:
         return self.seconds is not None and self.elapsed() >= self.seconds
 
     def offer(self, record: CandidateRecord) -> bool:
+        self.genomes[record.candidate_id] = record.genome
         self.done += 1
         self.failed += record.status == "failed"
         if _fitness(record) == WORST_FITNESS:
@@ -348,6 +387,20 @@ def _fitness(record: CandidateRecord) -> float:
     if record.status == "failed" or value is None or not math.isfinite(value):
         return WORST_FITNESS
     return value
+
+
+def _evaluation(proposal: Proposal, record: CandidateRecord, spec: ExperimentSpec) -> Evaluation:
+    """What the engine is told: its fitness (higher is better) and every objective.
+
+    Neuroevolution selects on the training loss (smooth, where accuracy moves in steps);
+    the validation metric still picks the run's best. NSGA-II's second objective is the
+    parameter count (to minimise).
+    """
+    fitness = _fitness(record)
+    if spec.mode == "neuroevolution":
+        fitness = -record.train_losses[-1] if fitness != WORST_FITNESS else WORST_FITNESS
+    objectives = (fitness, float(record.params))[: len(spec.engine.objectives)]
+    return Evaluation(proposal, record.candidate_id, fitness, objectives)
 
 
 def _record(

@@ -21,6 +21,8 @@ SPEC_VERSION = 1
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "gelu", "leaky_relu", "elu", "silu", "identity")
 OPTIMIZERS = ("adam", "adamw", "sgd")
 ENGINES = ("ga", "random", "optuna")
+MODES = ("train", "inherit", "neuroevolution")
+OBJECTIVES = ("metric", "params")
 
 Activation = Literal["relu", "tanh", "sigmoid", "gelu", "leaky_relu", "elu", "silu", "identity"]
 Optimizer = Literal["adam", "adamw", "sgd"]
@@ -110,6 +112,15 @@ class EngineSpec(_Section):
     crossover_prob: float = Field(0.5, ge=0.0, le=1.0)
     mutation_prob: float = Field(0.8, ge=0.0, le=1.0)
     elites: int = Field(2, ge=0, le=1000)
+    objectives: list[Literal["metric", "params"]] = Field(
+        default_factory=lambda: ["metric"], min_length=1, max_length=2
+    )
+    """["metric"]: one objective; ["metric", "params"]: NSGA-II, maximise the validation metric
+    and minimise the parameter count (kind "ga" only)."""
+    diversity: Literal["none", "sharing"] = "none"
+    """"sharing": tournaments compare fitness shared among genomes closer than `sharing_radius`
+    (fitness sharing), so one family of near-copies cannot take over the population."""
+    sharing_radius: float = Field(1.0, gt=0.0, le=100.0)
 
     @model_validator(mode="after")
     def _elites_fit(self) -> EngineSpec:
@@ -117,6 +128,37 @@ class EngineSpec(_Section):
             raise ValueError(
                 f"elites ({self.elites}) must be fewer than population ({self.population})"
             )
+        if len(set(self.objectives)) != len(self.objectives) or self.objectives[0] != "metric":
+            raise ValueError('objectives must be ["metric"] or ["metric", "params"]')
+        if len(self.objectives) > 1 and self.kind != "ga":
+            raise ValueError(f'several objectives need kind "ga" (NSGA-II), not {self.kind!r}')
+        return self
+
+
+class NeuroevolutionSpec(_Section):
+    """Gradient-free neuroevolution (mode "neuroevolution"): the weights are the chromosome.
+
+    `topology` "fixed" evolves the weights of one network (`layers` hidden widths, all with
+    `activation`) with a real-valued GA (`algorithm` "ga": Gaussian mutation of scale `sigma`,
+    `crossover` "blend" or "sbx") or CMA-ES (`algorithm` "cmaes", initial step `sigma`).
+    "evolving" draws structures from `search_space` and mutates structure and weights together.
+    """
+
+    algorithm: Literal["ga", "cmaes"] = "cmaes"
+    topology: Literal["fixed", "evolving"] = "fixed"
+    layers: list[int] = Field(default_factory=lambda: [8], max_length=8)
+    activation: Activation = "tanh"
+    sigma: float = Field(0.5, gt=0.0, le=10.0)
+    crossover: Literal["blend", "sbx"] = "blend"
+    weight_mutation_prob: float = Field(0.1, ge=0.0, le=1.0)
+    """Per-weight chance of a Gaussian step in the GA (each child is mutated)."""
+
+    @model_validator(mode="after")
+    def _widths(self) -> NeuroevolutionSpec:
+        if any(not 1 <= w <= 1024 for w in self.layers):
+            raise ValueError("layers: every hidden width must be between 1 and 1024")
+        if self.algorithm == "cmaes" and self.topology == "evolving":
+            raise ValueError('CMA-ES evolves one fixed topology: use topology "fixed" or "ga"')
         return self
 
 
@@ -131,6 +173,8 @@ class TrainingSpec(_Section):
     """How each candidate is trained (the genome picks optimizer, rate, batch size, epochs)."""
 
     patience: int = Field(15, ge=1, le=10_000)
+    inherit_epochs: int = Field(10, ge=1, le=10_000)
+    """Mode "inherit": epochs a child trains from the weights it inherited (gen 0: genome's)."""
 
 
 class ExecutionSpec(_Section):
@@ -153,11 +197,16 @@ class ExperimentSpec(_Section):
     name: str = "experiment"
     data: DataSpec
     task: Task | None = None
+    mode: Literal["train", "inherit", "neuroevolution"] = "train"
+    """train: every candidate trains from a fresh initialisation; inherit: a child starts from
+    its parents' trained weights and trains `training.inherit_epochs`; neuroevolution: weights
+    evolve without gradients (see `neuroevolution`)."""
     search_space: SearchSpaceSpec = Field(default_factory=SearchSpaceSpec)
     engine: EngineSpec = Field(default_factory=EngineSpec)
     budget: BudgetSpec = Field(default_factory=BudgetSpec)
     training: TrainingSpec = Field(default_factory=TrainingSpec)
     execution: ExecutionSpec = Field(default_factory=ExecutionSpec)
+    neuroevolution: NeuroevolutionSpec = Field(default_factory=NeuroevolutionSpec)
     seed: int = Field(0, ge=0, le=2**31 - 1)
 
     @model_validator(mode="after")
@@ -167,6 +216,8 @@ class ExperimentSpec(_Section):
                 f"spec version {self.version} is newer than this NeuroLab understands "
                 f"({SPEC_VERSION}); update NeuroLab"
             )
+        if self.mode != "train" and self.engine.kind != "ga":
+            raise ValueError(f'mode {self.mode!r} needs engine kind "ga", not {self.engine.kind!r}')
         return self
 
     # --- construction -------------------------------------------------------------------

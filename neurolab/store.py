@@ -25,7 +25,7 @@ from neurolab.events import CandidateRecord, GenerationFinished
 if TYPE_CHECKING:
     import torch
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: generations.diversity and generations.front
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
 _SCHEMA = """
@@ -71,6 +71,8 @@ CREATE TABLE IF NOT EXISTS generations (
     best_candidate_id INTEGER,
     seconds REAL NOT NULL,
     engine_state TEXT,
+    diversity REAL,
+    front TEXT NOT NULL DEFAULT '[]',
     PRIMARY KEY (run_id, generation)
 );
 CREATE TABLE IF NOT EXISTS weights (
@@ -139,7 +141,16 @@ class ProjectStore:
                 f"{self.path}: written by a newer NeuroLab (project format {version}, this "
                 f"version reads up to {SCHEMA_VERSION}); update NeuroLab to open it"
             )
-        # Older versions migrate here as the schema grows.
+        if version < SCHEMA_VERSION:
+            self._migrate(version)
+
+    def _migrate(self, version: int) -> None:
+        """Bring an older project file up to this schema, in one transaction."""
+        with self._transaction() as db:
+            if version < 2:
+                db.execute("ALTER TABLE generations ADD COLUMN diversity REAL")
+                db.execute("ALTER TABLE generations ADD COLUMN front TEXT NOT NULL DEFAULT '[]'")
+            db.execute("UPDATE meta SET value=? WHERE key='schema_version'", (str(SCHEMA_VERSION),))
 
     def close(self) -> None:
         with contextlib.suppress(sqlite3.DatabaseError):
@@ -221,7 +232,9 @@ class ProjectStore:
         self, run_id: int, stats: GenerationFinished, engine_state: dict[str, Any] | None = None
     ) -> None:
         self._write(
-            "INSERT OR REPLACE INTO generations VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            "INSERT OR REPLACE INTO generations (run_id, generation, best, mean, worst,"
+            " evaluated, failed, best_so_far, best_candidate_id, seconds, engine_state,"
+            " diversity, front) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 run_id,
                 stats.generation,
@@ -234,6 +247,8 @@ class ProjectStore:
                 stats.best_candidate_id,
                 stats.seconds,
                 json.dumps(engine_state) if engine_state is not None else None,
+                stats.diversity,
+                json.dumps(list(stats.front)),
             ),
         )
 
@@ -271,10 +286,21 @@ class ProjectStore:
     def generations(self, run_id: int) -> list[GenerationFinished]:
         rows = self._db.execute(
             "SELECT generation, best, mean, worst, evaluated, failed, best_so_far,"
-            " best_candidate_id, seconds FROM generations WHERE run_id=? ORDER BY generation",
+            " best_candidate_id, seconds, diversity, front FROM generations WHERE run_id=?"
+            " ORDER BY generation",
             (run_id,),
         ).fetchall()
-        return [GenerationFinished(*row) for row in rows]
+        return [GenerationFinished(*row[:-1], tuple(json.loads(row[-1]))) for row in rows]
+
+    def front(self, run_id: int) -> list[CandidateRecord]:
+        """The last generation's Pareto front (NSGA-II), fewest parameters first; else []."""
+        row = self._db.execute(
+            "SELECT front FROM generations WHERE run_id=? ORDER BY generation DESC LIMIT 1",
+            (run_id,),
+        ).fetchone()
+        ids = json.loads(row[0]) if row else []
+        by_id = {r.candidate_id: r for r in self.candidates(run_id)} if ids else {}
+        return [by_id[i] for i in ids if i in by_id]
 
     def engine_state(self, run_id: int) -> tuple[int, dict[str, Any]] | None:
         """The engine checkpoint of the last finished generation, for resuming."""

@@ -36,12 +36,22 @@ def pool_size(
 
 
 def make_executor(
-    data: PreparedData, device: str, workers: int, emit: EventSink, batching: bool = True
+    data: PreparedData,
+    device: str,
+    workers: int,
+    emit: EventSink,
+    batching: bool = True,
+    evaluate_only: bool = False,
 ) -> Executor:
     """One worker trains inline (no start-up cost); more get a pool of spawned processes.
 
     With `batching`, candidates that allow it train as stacked groups (`train_population`).
+    `evaluate_only` (neuroevolution) scores given weights in one forward pass, in-process.
     """
+    if evaluate_only:
+        from neurolab.execution.population import PopulationEvaluator
+
+        return PopulationEvaluator(data, device, emit)
     if workers <= 1:
         return InlineExecutor(data, device, emit, batching)
     return ProcessPoolExecutor(data, device, emit, workers, batching)

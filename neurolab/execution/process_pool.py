@@ -20,7 +20,6 @@ from multiprocessing.connection import Connection, wait
 from neurolab.data.dataset import PreparedData
 from neurolab.events import EventSink
 from neurolab.execution.worker import CandidateTask, WorkerContext, batchable
-from neurolab.genome import Genome
 from neurolab.train.trainer import TrainResult
 
 _CANCEL, _PAUSE, _RESUME, _QUIT = "cancel", "pause", "resume", "quit"
@@ -136,7 +135,7 @@ class ProcessPoolExecutor:
             # Whole stacked groups per worker, balanced by their estimated cost.
             from neurolab.train.batched import assign_to_workers
 
-            genomes = [Genome.from_dict(task.genome) for task in queued]
+            genomes = [task.training_genome() for task in queued]
             data = self._data
             shares = assign_to_workers(
                 genomes,

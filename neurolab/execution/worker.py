@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from safetensors.torch import load as safetensors_load
@@ -35,6 +35,17 @@ class CandidateTask:
     seed: int
     patience: int
     snapshots: bool = False  # stream decision-boundary snapshots while it trains
+    # Mode "inherit": safetensors bytes of the starting weights carried from the parents, and
+    # the (shorter) number of epochs to train from them instead of the genome's.
+    initial_weights: bytes | None = None
+    epochs: int | None = None
+
+    def training_genome(self) -> Genome:
+        genome = Genome.from_dict(self.genome)
+        return genome if self.epochs is None else replace(genome, epochs=self.epochs)
+
+    def initial_state(self):
+        return None if self.initial_weights is None else safetensors_load(self.initial_weights)
 
 
 def batchable(tasks: list[CandidateTask]) -> bool:
@@ -71,7 +82,7 @@ class WorkerContext:
         `keep_going()` False stops it (everything stops); `cancelled(id)` True stops just it.
         """
         send(CandidateStarted(task.candidate_id, task.generation, task.genome))
-        genome = Genome.from_dict(task.genome)
+        genome = task.training_genome()
         grid = self.grid if task.snapshots else None
         last = {"progress": 0.0, "snapshot": 0.0}
 
@@ -96,6 +107,7 @@ class WorkerContext:
                 patience=task.patience,
                 device=self.device,
                 on_epoch=on_epoch,
+                initial_state=task.initial_state(),
             )
         except Exception as exc:  # a candidate must never take the run down
             detail = traceback.format_exception_only(exc)[-1].strip()
@@ -123,7 +135,7 @@ class WorkerContext:
 
         for task in tasks:
             send(CandidateStarted(task.candidate_id, task.generation, task.genome))
-        genomes = [Genome.from_dict(task.genome) for task in tasks]
+        genomes = [task.training_genome() for task in tasks]
         grid = self.grid if any(task.snapshots for task in tasks) else None
         pending: dict[int, EpochReport] = {}
         last = {"progress": 0.0, "snapshot": 0.0}
@@ -160,6 +172,7 @@ class WorkerContext:
                 device=self.device,
                 on_epoch=on_epoch,
                 keep_going=keep_going,
+                initial_states=[task.initial_state() for task in tasks],
             )
         except Exception as exc:  # a batch must never take the run down
             detail = traceback.format_exception_only(exc)[-1].strip()

@@ -31,10 +31,28 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def make_engine(spec: ExperimentSpec) -> SearchEngine:
-    """The engine the spec names, seeded from the spec."""
+def make_engine(spec: ExperimentSpec, n_inputs: int = 0, n_outputs: int = 0) -> SearchEngine:
+    """The engine the spec names, seeded from the spec.
+
+    Mode "neuroevolution" needs the data's input and output widths (its chromosome is weights).
+    """
     space = SearchSpace.from_spec(spec.search_space)
     settings, generations = spec.engine, spec.budget.generations
+    if spec.mode == "neuroevolution":
+        from neurolab.search.neuroevolution import Neuroevolution
+
+        return Neuroevolution(
+            space,
+            spec.neuroevolution,
+            population=settings.population,
+            generations=generations,
+            seed=spec.seed,
+            n_inputs=n_inputs,
+            n_outputs=n_outputs,
+            tournament_size=settings.tournament_size,
+            crossover_prob=settings.crossover_prob,
+            elites=settings.elites,
+        )
     if settings.kind == "random":
         return RandomSearch(space, settings.population, generations, spec.seed)
     if settings.kind == "optuna":
@@ -56,4 +74,6 @@ def make_engine(spec: ExperimentSpec) -> SearchEngine:
         crossover_prob=settings.crossover_prob,
         mutation_prob=settings.mutation_prob,
         elites=settings.elites,
+        objectives=len(settings.objectives),
+        sharing_radius=settings.sharing_radius if settings.diversity == "sharing" else None,
     )

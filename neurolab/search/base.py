@@ -13,8 +13,13 @@ individuals, Optuna trials) to themselves: only `Genome` values leave them.
 
 from __future__ import annotations
 
+import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
+
+import numpy as np
 
 from neurolab.genome import Genome
 
@@ -28,6 +33,11 @@ class Proposal:
     origin: str = (
         "random"  # "random" | "crossover" | "mutation:<name>" | "crossover+mutation:<name>"
     )
+    # Per linear layer, the (candidate id, layer) its weights can be carried from (mode
+    # "inherit"; `neurolab.lineage`); empty when the engine does not track it.
+    sources: tuple = ()
+    # Mode "neuroevolution": the weights to score, as safetensors bytes (nothing trains).
+    weights: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -35,6 +45,8 @@ class Evaluation:
     proposal: Proposal
     candidate_id: int
     fitness: float
+    # Every objective, first = `fitness` (maximised), then e.g. the parameter count (minimised).
+    objectives: tuple[float, ...] = ()
 
 
 class SearchEngine(Protocol):
@@ -59,3 +71,35 @@ def rng_to_json(rng_state: tuple) -> list:
 
 def rng_from_json(data: list) -> tuple:
     return (data[0], tuple(data[1]), data[2])
+
+
+@contextmanager
+def engine_random(engine: Any, numpy_too: bool = False) -> Iterator[None]:
+    """Run library code that draws from the global `random` (DEAP's operators) and, with
+    `numpy_too`, numpy's legacy generator (`deap.cma`) on the engine's own states.
+
+    The engine keeps them in `_rng_state` (and `_np_state`); the states outside are put back,
+    so runs are reproducible from the seed and resumable, whatever else uses the generators.
+    """
+    outside = random.getstate()
+    random.setstate(engine._rng_state)
+    np_outside = np.random.get_state() if numpy_too else None
+    if numpy_too:
+        np.random.set_state(engine._np_state)
+    try:
+        yield
+    finally:
+        engine._rng_state = random.getstate()
+        random.setstate(outside)
+        if numpy_too:
+            engine._np_state = np.random.get_state()
+            np.random.set_state(np_outside)
+
+
+def np_rng_to_json(state: tuple) -> list:
+    name, keys, position, has_gauss, cached = state
+    return [name, [int(k) for k in keys], int(position), int(has_gauss), float(cached)]
+
+
+def np_rng_from_json(data: list) -> tuple:
+    return (data[0], np.array(data[1], dtype=np.uint32), data[2], data[3], data[4])

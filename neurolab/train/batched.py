@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 import time
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import torch
 from safetensors.torch import save as safetensors_save
@@ -72,8 +72,12 @@ def train_population(
     on_epoch: BatchEpochCallback | None = None,
     keep_going: Callable[[], bool] | None = None,
     cost: CostModel | None = None,
+    initial_states: Sequence[Mapping[str, torch.Tensor] | None] | None = None,
 ) -> list[TrainResult]:
     """Train every genome (candidate i from `seeds[i]`) in as few stacked groups as pays off.
+
+    `initial_states[i]`, where given, is candidate i's starting state_dict (inherited weights),
+    loaded after its seeded initialisation as `train_candidate` does.
 
     `keep_going()` is asked after every epoch; False cancels everything still training (results
     "cancelled", with the best weights so far) and everything not started. A group that raises
@@ -96,7 +100,10 @@ def train_population(
             continue
         start = time.perf_counter()
         try:
-            group = _Group([genomes[i] for i in members], [seeds[i] for i in members], members)
+            states = [initial_states[i] if initial_states else None for i in members]
+            group = _Group(
+                [genomes[i] for i in members], [seeds[i] for i in members], members, states
+            )
             with torch.no_grad():
                 outcome = group.train(data, splits, device, patience, on_epoch, keep_going, stop)
         except Exception as exc:  # a group must never take the population down
@@ -113,8 +120,15 @@ def train_population(
 class _Group:
     """One group's candidates ("members", in stacking order) as stacked, padded tensors."""
 
-    def __init__(self, genomes: list[Genome], seeds: list[int], indices: list[int]) -> None:
+    def __init__(
+        self,
+        genomes: list[Genome],
+        seeds: list[int],
+        indices: list[int],
+        states: Sequence[Mapping[str, torch.Tensor] | None] | None = None,
+    ) -> None:
         self.genomes, self.seeds, self.indices = genomes, seeds, indices
+        self.states = list(states) if states is not None else [None] * len(genomes)
         self.depth = len(genomes[0].layers)
         self.widths = [[ly.width for ly in g.layers] for g in genomes]
 
@@ -156,6 +170,8 @@ class _Group:
             for row, (genome, seed) in enumerate(zip(self.genomes, self.seeds, strict=True)):
                 torch.default_generator.manual_seed(seed)
                 model = build_model(genome, self.dims[0], self.dims[-1])
+                if self.states[row] is not None:
+                    model.load_state_dict(self.states[row])
                 linears = [m for m in model if isinstance(m, nn.Linear)]
                 for (w, b), linear, (a, c) in zip(views, linears, self._real(row), strict=True):
                     w[row, :a, :c] = linear.weight.T

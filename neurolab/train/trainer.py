@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -106,8 +106,12 @@ def train_candidate(
     patience: int = 10,
     device: str | torch.device = "cpu",
     on_epoch: EpochCallback | None = None,
+    initial_state: Mapping[str, torch.Tensor] | None = None,
 ) -> TrainResult:
     """Train `genome` on `data` from a fresh, seeded initialisation and report its metrics.
+
+    With `initial_state` (inherited weights) training starts from those weights instead; the
+    seeded initialisation still runs first, so the random streams after it are the same.
 
     Early stopping watches the validation loss; the weights of the best epoch are restored
     before the metrics are computed. A non-finite loss fails the candidate with a reason.
@@ -117,7 +121,10 @@ def train_candidate(
     torch.manual_seed(seed)
     shuffle = torch.Generator().manual_seed(seed)
     train, val, test = _tensors(data, device)
-    model = build_model(genome, data.n_features, data.n_outputs).to(device)
+    model = build_model(genome, data.n_features, data.n_outputs)
+    if initial_state is not None:
+        model.load_state_dict(initial_state)
+    model = model.to(device)
     optimizer = make_optimizer(genome, model.parameters())
     loss_fn = loss_function(data.task)
     result = TrainResult(
