@@ -54,6 +54,14 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("project", metavar="FILE.nlab")
     show.add_argument("--json", action="store_true", help="print one JSON object on stdout")
 
+    export = commands.add_parser(
+        "export", help="write a trained network with its preprocessing and a predict.py"
+    )
+    export.add_argument("project", metavar="FILE.nlab")
+    export.add_argument("--candidate", default="best", metavar="best|ID")
+    export.add_argument("--format", required=True, choices=["torchscript", "onnx", "safetensors"])
+    export.add_argument("--out", required=True, metavar="DIR", help="folder to write into")
+
     commands.add_parser("datasets", help="list the built-in datasets")
     return parser
 
@@ -75,6 +83,8 @@ def main(argv: list[str] | None = None) -> int:
             return _resume(args)
         if args.command == "show":
             return _show(args)
+        if args.command == "export":
+            return _export(args)
         return _datasets()
     except NeuroLabError as exc:
         print(f"neurolab-run: error: {exc}", file=sys.stderr)
@@ -301,6 +311,18 @@ def _io_sizes(store, run_id: int, candidate_id: int) -> tuple[int, int]:
     names = sorted(k for k in weights if k.endswith(".weight"))
     ordered = sorted(names, key=lambda k: int(k.split(".")[0]))
     return int(weights[ordered[0]].shape[1]), int(weights[ordered[-1]].shape[0])
+
+
+# --- export -------------------------------------------------------------------------------
+def _export(args: argparse.Namespace) -> int:
+    from neurolab.export import MODEL_FILES, export_model
+
+    out = export_model(args.project, args.out, args.format, args.candidate)
+    print(
+        f"wrote {out / MODEL_FILES[args.format]}, {out / 'neurolab_model.json'} and "
+        f"{out / 'predict.py'} (run: python {out / 'predict.py'} rows.csv)"
+    )
+    return EXIT_OK
 
 
 # --- datasets -----------------------------------------------------------------------------
