@@ -176,14 +176,30 @@ class ProjectStore:
 
     # --- writing (the Runner only) ------------------------------------------------------
     def create_run(
-        self, spec: dict[str, Any], metric: str, device: str, data_notes: list[str]
+        self,
+        spec: dict[str, Any],
+        metric: str,
+        device: str,
+        data_notes: list[str],
+        preprocessing: dict[str, Any] | None = None,
     ) -> int:
-        cursor = self._write(
-            "INSERT INTO runs (spec, status, metric, device, data_notes, started)"
-            " VALUES (?, 'running', ?, ?, ?, ?)",
-            (json.dumps(spec), metric, device, json.dumps(data_notes), time.time()),
-        )
-        return int(cursor.lastrowid)
+        """A new run, with (optionally) how it turns raw feature columns into network inputs
+        (fill values, categories, scaling, class names, target scaling) as JSON, so that a
+        model can be exported later without the original data file. One transaction."""
+        with self._transaction() as db:
+            cursor = db.execute(
+                "INSERT INTO runs (spec, status, metric, device, data_notes, started)"
+                " VALUES (?, 'running', ?, ?, ?, ?)",
+                (json.dumps(spec), metric, device, json.dumps(data_notes), time.time()),
+            )
+            run_id = int(cursor.lastrowid)
+            if preprocessing:
+                db.execute(_PREPROCESSING_TABLE)
+                db.execute(
+                    "INSERT OR REPLACE INTO preprocessing VALUES (?, ?)",
+                    (run_id, json.dumps(preprocessing)),
+                )
+        return run_id
 
     def add_candidate(
         self, run_id: int, record: CandidateRecord, weights: bytes | None = None
@@ -216,17 +232,6 @@ class ProjectStore:
                     "INSERT OR REPLACE INTO weights VALUES (?, ?, 'safetensors', ?)",
                     (run_id, record.candidate_id, weights),
                 )
-
-    def save_preprocessing(self, run_id: int, preprocessing: dict[str, Any]) -> None:
-        """How the run turned raw feature columns into network inputs (fill values, categories,
-        scaling, class names, target scaling), as JSON, so a model can be exported later
-        without the original data file."""
-        with self._transaction() as db:
-            db.execute(_PREPROCESSING_TABLE)
-            db.execute(
-                "INSERT OR REPLACE INTO preprocessing VALUES (?, ?)",
-                (run_id, json.dumps(preprocessing)),
-            )
 
     def keep_weights(self, run_id: int, candidate_ids: set[int]) -> None:
         """Drop stored weights of every candidate not in `candidate_ids` (the elites)."""

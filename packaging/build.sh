@@ -35,6 +35,9 @@ t=$(seconds "$APP/neurolab-run" --version)
 grep -q "^neurolab " "$work/out.txt" || fail "--version printed $(cat "$work/out.txt")"
 echo "neurolab-run --version: $(cat "$work/out.txt") in ${t} s"
 
+t=$(seconds "$APP/neurolab-run" datasets)
+echo "neurolab-run datasets (imports the data side of the engine): ${t} s"
+
 # A tiny experiment on two worker processes: spawn inside a frozen app needs freeze_support.
 t=$(seconds "$APP/neurolab-run" run --dataset xor --population 4 --generations 2 --workers 2 \
     --seed 1 --out tiny.nlab --json)
@@ -43,6 +46,10 @@ best=$(grep -o '"val": [0-9.]*' "$work/out.txt" | head -1)
 [ -n "$best" ] || fail "the run printed no result: $(cat "$work/out.txt")"
 echo "tiny run (xor, 6 candidates, 2 workers): ${t} s, best ${best}"
 [ "$(pgrep -c -f "$APP/neurolab-run" || true)" = "0" ] || fail "worker processes left running"
+
+t=$(seconds "$APP/neurolab-run" run --dataset moons --engine optuna --population 3 \
+    --generations 1 --out optuna.nlab)
+echo "tiny Optuna run (moons, 3 trials, in-process): ${t} s"
 
 t=$(seconds "$APP/neurolab-run" export tiny.nlab --format torchscript --out model)
 [ -f model/model.pt ] && [ -f model/predict.py ] || fail "export wrote no model"

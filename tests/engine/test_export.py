@@ -87,7 +87,9 @@ def predict_in_process(out: Path, rows: Path, capsys, monkeypatch) -> list[list[
     """The same script run in this process (saves the interpreter start-up with torch)."""
     capsys.readouterr()
     monkeypatch.setattr(sys, "argv", ["predict.py", str(rows)])
-    runpy.run_path(str(out / "predict.py"), run_name="__main__")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # torch.jit.load, since torch 2.10
+        runpy.run_path(str(out / "predict.py"), run_name="__main__")
     return list(csv.reader(capsys.readouterr().out.splitlines()))
 
 
@@ -186,3 +188,16 @@ def test_cli_export_and_bad_candidates(customers, tmp_path, capsys):
         err = capsys.readouterr().err
         assert message in err and len(err.strip().splitlines()) == 1
     assert main(["export", str(tmp_path / "none.nlab"), "--format", "onnx", "--out", "x"]) == 2
+
+
+def test_project_file_keeps_the_preprocessing(iris, tmp_path):
+    with ProjectStore(iris, create=False) as store:
+        run = store.latest_run()
+        stored = store.preprocessing(run.run_id)
+    spec = ExperimentSpec.from_dict(run.spec)
+    assert stored == json.loads(
+        json.dumps(load_data(spec.data, spec.task, spec.seed).preprocessing)
+    )
+    with ProjectStore(tmp_path / "old.nlab") as store:  # a file from before the table existed
+        run_id = store.create_run({"name": "t"}, "accuracy", "cpu", [])
+        assert store.preprocessing(run_id) is None
