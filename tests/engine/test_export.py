@@ -112,11 +112,14 @@ def without_column(source: Path, column: str, dest: Path) -> Path:
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_customers_round_trip(customers, tmp_path, fmt):
+def test_customers_round_trip(customers, tmp_path, fmt, capsys, monkeypatch):
     out = export_model(customers, tmp_path / "model", fmt)
     assert "neurolab" not in _imports(out / "predict.py")  # stands alone
     rows = without_column(EXAMPLES / "customers.csv", "churned", tmp_path / "rows.csv")
-    lines = predict_script(out, rows)
+    if fmt == "safetensors":  # a fresh interpreter (numpy and pandas only: quick to start)
+        lines = predict_script(out, rows)
+    else:  # the same script in this process, which has torch / onnxruntime imported already
+        lines = predict_in_process(out, rows, capsys, monkeypatch)
     assert len(lines) == len(pd.read_csv(rows))  # one line per row, rows without a target too
     row_numbers, expected = neurolab_predictions(customers)
     predicted = np.array([line[-1] for line in lines], dtype=object)
