@@ -65,6 +65,23 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("project", metavar="FILE.nlab")
     show.add_argument("--json", action="store_true", help="print one JSON object on stdout")
 
+    export = commands.add_parser(
+        "export", help="write a trained network with its preprocessing and a predict.py"
+    )
+    export.add_argument("project", metavar="FILE.nlab")
+    export.add_argument("--candidate", default="best", metavar="best|ID")
+    export.add_argument("--format", required=True, choices=["torchscript", "onnx", "safetensors"])
+    export.add_argument("--out", required=True, metavar="DIR", help="folder to write into")
+
+    report = commands.add_parser(
+        "report", help="write an HTML report with plots and the candidates table (CSV, Parquet)"
+    )
+    report.add_argument("project", metavar="FILE.nlab")
+    report.add_argument("--out", metavar="DIR", help="folder to write into (default: NAME_report)")
+    report.add_argument(
+        "--table", metavar="FILE.csv|FILE.parquet", help="write only the candidates table"
+    )
+
     commands.add_parser("datasets", help="list the built-in datasets")
     return parser
 
@@ -86,6 +103,10 @@ def main(argv: list[str] | None = None) -> int:
             return _resume(args)
         if args.command == "show":
             return _show(args)
+        if args.command == "export":
+            return _export(args)
+        if args.command == "report":
+            return _report(args)
         return _datasets()
     except NeuroLabError as exc:
         print(f"neurolab-run: error: {exc}", file=sys.stderr)
@@ -332,6 +353,31 @@ def _io_sizes(store, run_id: int, candidate_id: int) -> tuple[int, int]:
     names = sorted(k for k in weights if k.endswith(".weight"))
     ordered = sorted(names, key=lambda k: int(k.split(".")[0]))
     return int(weights[ordered[0]].shape[1]), int(weights[ordered[-1]].shape[0])
+
+
+# --- export -------------------------------------------------------------------------------
+def _export(args: argparse.Namespace) -> int:
+    from neurolab.export import MODEL_FILES, export_model
+
+    out = export_model(args.project, args.out, args.format, args.candidate)
+    print(
+        f"wrote {out / MODEL_FILES[args.format]}, {out / 'neurolab_model.json'} and "
+        f"{out / 'predict.py'} (run: python {out / 'predict.py'} rows.csv)"
+    )
+    return EXIT_OK
+
+
+def _report(args: argparse.Namespace) -> int:
+    from neurolab.report import write_report, write_table
+
+    if args.table:
+        print(f"wrote {write_table(args.project, args.table)}")
+        return EXIT_OK
+    out = Path(args.out or f"{Path(args.project).stem}_report")
+    page = write_report(args.project, out)
+    written = ", ".join(sorted(p.name for p in out.iterdir()))
+    print(f"wrote {page} ({written})")
+    return EXIT_OK
 
 
 # --- datasets -----------------------------------------------------------------------------

@@ -18,3 +18,7 @@ class DataError(NeuroLabError):
 
 class ProjectFileError(NeuroLabError):
     """The project file cannot be opened, read or written."""
+
+
+class ExportError(NeuroLabError):
+    """A model or report cannot be exported as asked (no such candidate, weights not kept, ...)."""

@@ -142,7 +142,7 @@ class Runner:
         engine = make_engine(spec, data.n_features, data.n_outputs)
         state = _RunState(time.monotonic(), spec.budget.generations, spec.budget.seconds)
         if self.resume_run is None:
-            run_id = store.create_run(spec_dict, metric, device, data.notes)
+            run_id = store.create_run(spec_dict, metric, device, data.notes, data.preprocessing)
         else:
             run_id = self.resume_run
             self._restore(store, run_id, engine, state)

@@ -3,8 +3,9 @@
 Lifecycle: `ProjectStore(path)` opens (or creates) the file and checks its schema version; the
 Runner calls `create_run`, then `add_candidate` once per finished candidate (one transaction
 each, so a crash loses only candidates in flight), `add_generation` after each generation and
-`finish_run` at the end. Front ends read with `runs`, `candidates`, `generations`, `best` and
-`load_weights`. Everything is JSON text, numbers or safetensors bytes: nothing is unpickled.
+`finish_run` at the end. Front ends read with `runs`, `candidates`, `generations`, `best`,
+`preprocessing` and `load_weights`. Everything is JSON text, numbers or safetensors bytes:
+nothing is unpickled.
 """
 
 from __future__ import annotations
@@ -82,6 +83,14 @@ CREATE TABLE IF NOT EXISTS weights (
     data BLOB NOT NULL,
     PRIMARY KEY (run_id, candidate_id)
 );
+"""
+# Added after format 1 shipped, so it is created on first write rather than by a migration
+# (older files simply lack it until a run stores its preprocessing).
+_PREPROCESSING_TABLE = """
+CREATE TABLE IF NOT EXISTS preprocessing (
+    run_id INTEGER PRIMARY KEY REFERENCES runs(id),
+    data TEXT NOT NULL
+)
 """
 
 
@@ -178,14 +187,30 @@ class ProjectStore:
 
     # --- writing (the Runner only) ------------------------------------------------------
     def create_run(
-        self, spec: dict[str, Any], metric: str, device: str, data_notes: list[str]
+        self,
+        spec: dict[str, Any],
+        metric: str,
+        device: str,
+        data_notes: list[str],
+        preprocessing: dict[str, Any] | None = None,
     ) -> int:
-        cursor = self._write(
-            "INSERT INTO runs (spec, status, metric, device, data_notes, started)"
-            " VALUES (?, 'running', ?, ?, ?, ?)",
-            (json.dumps(spec), metric, device, json.dumps(data_notes), time.time()),
-        )
-        return int(cursor.lastrowid)
+        """A new run, with (optionally) how it turns raw feature columns into network inputs
+        (fill values, categories, scaling, class names, target scaling) as JSON, so that a
+        model can be exported later without the original data file. One transaction."""
+        with self._transaction() as db:
+            cursor = db.execute(
+                "INSERT INTO runs (spec, status, metric, device, data_notes, started)"
+                " VALUES (?, 'running', ?, ?, ?, ?)",
+                (json.dumps(spec), metric, device, json.dumps(data_notes), time.time()),
+            )
+            run_id = int(cursor.lastrowid)
+            if preprocessing:
+                db.execute(_PREPROCESSING_TABLE)
+                db.execute(
+                    "INSERT OR REPLACE INTO preprocessing VALUES (?, ?)",
+                    (run_id, json.dumps(preprocessing)),
+                )
+        return run_id
 
     def add_candidate(
         self, run_id: int, record: CandidateRecord, weights: bytes | None = None
@@ -321,6 +346,16 @@ class ProjectStore:
             (run_id,),
         ).fetchone()
         return _record(row) if row else None
+
+    def preprocessing(self, run_id: int) -> dict[str, Any] | None:
+        """The run's stored preprocessing, or None (a file written before it was stored)."""
+        try:
+            row = self._db.execute(
+                "SELECT data FROM preprocessing WHERE run_id=?", (run_id,)
+            ).fetchone()
+        except sqlite3.OperationalError:  # no such table: an older file
+            return None
+        return json.loads(row[0]) if row else None
 
     def load_weights(self, run_id: int, candidate_id: int) -> dict[str, torch.Tensor] | None:
         row = self._db.execute(

@@ -23,8 +23,11 @@ def _parser() -> argparse.ArgumentParser:
         prog="neurolab", description="NeuroLab: evolve neural networks and watch them learn."
     )
     parser.add_argument("project", nargs="?", metavar="PROJECT.nlab", help="a project to open")
-    parser.add_argument("--screenshot", metavar="OUT.png",
-                        help="render the window (with PROJECT loaded) to a PNG and exit")
+    parser.add_argument(
+        "--screenshot",
+        metavar="OUT.png",
+        help="render the window (with PROJECT loaded) to a PNG and exit",
+    )
     parser.add_argument("--version", action="version", version=f"neurolab {__version__}")
     return parser
 
@@ -38,12 +41,17 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtWidgets import QApplication
 
     from neurolab.ui.dialogs.errors import install_excepthook
-    from neurolab.ui.main_window import APPLICATION, ORGANISATION, MainWindow
+    from neurolab.ui.main_window import APPLICATION, ORGANISATION, STYLE, MainWindow
 
     app = QApplication.instance() or QApplication([sys.argv[0]])
     app.setOrganizationName(ORGANISATION)
     app.setApplicationName(APPLICATION)
     app.setApplicationDisplayName("NeuroLab")
+    icon = STYLE.with_name("neurolab.png")  # resources/, beside the stylesheet
+    if icon.exists():
+        from PySide6.QtGui import QIcon
+
+        app.setWindowIcon(QIcon(str(icon)))
     install_excepthook()
     window = MainWindow()
     window.show()
