@@ -13,7 +13,7 @@ from typing import Any
 from PySide6.QtCore import QByteArray, QSettings, Qt
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QTabWidget
 
-LAYOUT_VERSION = 1  # bump when the docks change, so an old saved layout is ignored
+LAYOUT_VERSION = 2  # bump when the docks change, so an old saved layout is ignored
 DOCKS = {
     "data": "Data",
     "search": "Search",
@@ -21,6 +21,7 @@ DOCKS = {
     "fitness": "Fitness by generation",
     "loss": "Loss by epoch",
     "candidates": "Candidates",
+    "insight": "Insight",
 }
 
 
@@ -38,7 +39,8 @@ def make_docks(window: QMainWindow) -> dict[str, QDockWidget]:
 
 
 def arrange_docks(window: QMainWindow, d: dict[str, QDockWidget]) -> None:
-    """Data and Search tabbed on the left; boundary and fitness/loss above the table."""
+    """Data and Search tabbed on the left; boundary (tabbed with Insight) and fitness/loss above
+    the table."""
     left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
     window.setDockNestingEnabled(True)
     window.addDockWidget(left, d["data"])
@@ -47,7 +49,9 @@ def arrange_docks(window: QMainWindow, d: dict[str, QDockWidget]) -> None:
     window.splitDockWidget(d["boundary"], d["candidates"], Qt.Orientation.Vertical)
     window.splitDockWidget(d["boundary"], d["fitness"], Qt.Orientation.Horizontal)
     window.splitDockWidget(d["fitness"], d["loss"], Qt.Orientation.Vertical)
+    window.tabifyDockWidget(d["boundary"], d["insight"])
     d["data"].raise_()
+    d["boundary"].raise_()
     window.setTabPosition(left, QTabWidget.TabPosition.North)  # "Search" in plain sight
     window.resize(1440, 900)
     window.resizeDocks([d["data"], d["boundary"], d["fitness"]], [380, 560, 500],

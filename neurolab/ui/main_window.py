@@ -46,7 +46,7 @@ if TYPE_CHECKING:
 ORGANISATION = APPLICATION = "NeuroLab"
 REDRAW_MS = 66  # ~15 Hz: smooth enough to watch, cheap enough to never stall the window
 STYLE = Path(__file__).resolve().parents[2] / "resources" / "style.qss"
-PLOTS = ("boundary", "fitness", "loss", "candidates")
+PLOTS = ("boundary", "fitness", "loss", "candidates", "insight")
 
 
 class MainWindow(ProjectFilesMixin, QMainWindow):
@@ -146,17 +146,19 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
             self.loader.start()
 
     def _on_ui_ready(self) -> None:
+        from neurolab.ui.insight.panel import InsightPanel
         from neurolab.ui.panels.data_panel import DataPanel
         from neurolab.ui.plots import BoundaryPlot, CandidatesTable, FitnessPlot, LossPlot
 
         self.data_panel = DataPanel()
         self.docks["data"].setWidget(self.data_panel)
         self.plots = {"boundary": BoundaryPlot(), "fitness": FitnessPlot(), "loss": LossPlot(),
-                      "candidates": CandidatesTable()}
+                      "candidates": CandidatesTable(), "insight": InsightPanel()}
         for name, plot in self.plots.items():
             self.docks[name].setWidget(plot)
         self.call_plots("reset", None, self._metric)
-        self.plots["candidates"].candidateSelected.connect(self.show_candidate)
+        self.plots["candidates"].candidateSelected.connect(self.plots["insight"].inspect)
+        self.plots["insight"].candidateInspected.connect(self._on_inspected)
         self.data_panel.changed.connect(self._revalidate)
         self.data_panel.changed.connect(self._preview_data)
         self.ui_ready = True
@@ -274,6 +276,12 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
         if self.plots:
             self.plots["boundary"].watch(None)
             self.plots["candidates"].select_candidate(None)
+
+    def _on_inspected(self, candidate_id: int) -> None:
+        """A candidate chosen in any view: its row is selected, its boundary shown."""
+        self.plots["candidates"].select_candidate(candidate_id)
+        if self.plots["boundary"].watched != candidate_id:
+            self.show_candidate(candidate_id)
 
     def toggle_pause(self) -> None:
         if self.controller.is_paused():

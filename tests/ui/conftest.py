@@ -63,3 +63,19 @@ def window_factory(qtbot, settings, monkeypatch) -> Iterator[Callable[[], object
 def main_window(window_factory):
     """One real, fully loaded main window (Data panel, plots and engine ready)."""
     return window_factory()
+
+
+@pytest.fixture(scope="session")
+def ga_project(tmp_path_factory):
+    """A real small GA run on moons (3 generations of 6, ~3 s), shared by the insight tests."""
+    from tests.ui.real_runs import run_small
+
+    return run_small(tmp_path_factory.mktemp("ga") / "ga.nlab")
+
+
+@pytest.fixture(scope="session")
+def optuna_project(tmp_path_factory):
+    """A real small Optuna (TPE) run on moons (3 generations of 6)."""
+    from tests.ui.real_runs import run_small
+
+    return run_small(tmp_path_factory.mktemp("optuna") / "optuna.nlab", "optuna")

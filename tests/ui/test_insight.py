@@ -1,0 +1,123 @@
+"""The Insight dock on a real small run: inspector, family tree, Pareto front."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPointF, Qt
+
+from neurolab.store import ProjectStore
+from neurolab.ui.insight.genealogy import family_tree
+from neurolab.ui.insight.inspector import NOT_KEPT
+from neurolab.ui.insight.pareto import pareto_front
+
+DETAILS_MS = 30_000
+
+
+def stored(project):
+    with ProjectStore(project, create=False) as store:
+        run = store.latest_run()
+        kept = {r[0] for r in store._db.execute("SELECT candidate_id FROM weights")}
+        return run, store.candidates(run.run_id), kept
+
+
+def click_point(qtbot, plot, x: float, y: float) -> None:
+    """A real mouse click where the plot draws (x, y)."""
+    scene = plot.plot_item.vb.mapViewToScene(QPointF(x, y))
+    pos = plot.plot_widget.mapFromScene(scene)
+    qtbot.mouseClick(plot.plot_widget.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+
+
+def open_insight(window, qtbot, project):
+    insight = window.plots["insight"]
+    with qtbot.waitSignal(insight.detailsShown, timeout=DETAILS_MS):
+        assert window.open_project(project)
+    return insight
+
+
+def test_inspector_shows_the_best_candidate_with_its_weights(main_window, qtbot, ga_project):
+    run, records, kept = stored(ga_project)
+    insight = open_insight(main_window, qtbot, ga_project)
+    inspector = insight.inspector
+    best = max(
+        (r for r in records if r.val_metric is not None),
+        key=lambda r: (r.val_metric, -r.candidate_id),
+    )
+    assert inspector.record.candidate_id == best.candidate_id in kept
+    details = inspector.details
+    assert details.weights is not None
+    sizes = [2, *(ly["width"] for ly in best.genome["layers"]), 2]
+    assert [w.shape for w in details.weights] == list(zip(sizes[1:], sizes[:-1], strict=True))
+    assert inspector.network.edge_count == sum(
+        min(a, 16) * min(b, 16) for a, b in zip(sizes, sizes[1:], strict=False)
+    )
+    # The confusion matrix counts every test point; its diagonal is the test accuracy.
+    confusion = details.confusion
+    assert confusion.sum() == len(details.data.y_test)
+    assert np.trace(confusion) / confusion.sum() == pytest.approx(details.metrics["test"])
+    assert details.metrics["test"] == pytest.approx(best.test_metric)
+    assert abs(details.metrics["val"] - best.val_metric) < 1e-6
+    assert f"{best.test_metric:.3f}" in inspector.header.text()
+    assert "loss" in inspector.curves.plot_item.getAxis("left").labelText
+    assert len(inspector.curves.val.getData()[0]) == len(best.val_losses)
+
+
+def test_a_candidate_without_kept_weights_says_so(main_window, qtbot, ga_project):
+    run, records, kept = stored(ga_project)
+    insight = open_insight(main_window, qtbot, ga_project)
+    other = next(r for r in records if r.candidate_id not in kept)
+    with qtbot.waitSignal(insight.detailsShown, timeout=DETAILS_MS):
+        main_window.plots["candidates"].select_candidate(other.candidate_id)
+        insight.inspect(other.candidate_id)
+    assert insight.inspector.details.weights is None
+    assert insight.inspector.outcome.title == "no test outcome: " + NOT_KEPT
+    assert main_window.plots["candidates"].selected_candidate() == other.candidate_id
+    # The genome and curves come from the file for every candidate.
+    assert f"{other.params:,} parameters" in insight.inspector.header.text()
+
+
+def test_family_tree_shows_ancestors_and_operators_and_a_click_inspects(
+    main_window, qtbot, ga_project
+):
+    run, records, kept = stored(ga_project)
+    by_id = {r.candidate_id: r for r in records}
+    child = max((r for r in records if r.parents), key=lambda r: r.generation)
+    tree = family_tree(by_id, child.candidate_id)
+    # Every parent stored for a node is in the tree, one generation or more earlier.
+    for cid in tree.nodes:
+        for parent in by_id[cid].parents:
+            assert parent in tree.nodes and (parent, cid) in tree.edges
+            assert by_id[parent].generation < by_id[cid].generation
+    assert len(tree.nodes) > 2
+    insight = open_insight(main_window, qtbot, ga_project)
+    insight.setCurrentWidget(insight.genealogy)
+    insight.inspect(child.candidate_id)
+    insight.redraw()
+    view = insight.genealogy
+    assert view.tree.root == child.candidate_id
+    labels = {t.toPlainText() for t in view._texts}
+    assert child.origin in labels
+    ancestor = tree.nodes[-1]
+    with qtbot.waitSignal(insight.candidateInspected, timeout=5000) as signal:
+        click_point(qtbot, view, *view.node_position(ancestor))
+    assert signal.args == [ancestor]
+    assert insight.inspector.record.candidate_id == ancestor
+
+
+def test_pareto_front_is_non_dominated_and_a_click_inspects(main_window, qtbot, ga_project):
+    run, records, kept = stored(ga_project)
+    front = pareto_front(records)
+    scored = [r for r in records if r.val_metric is not None]
+    ids = {r.candidate_id for r in front}
+    for r in scored:  # off the front: someone is as good with fewer (or as few) parameters
+        dominated = any(f.params <= r.params and f.val_metric >= r.val_metric for f in front)
+        assert dominated or r.candidate_id in ids
+    for a in front:  # on it: nobody beats it on both counts
+        assert not any(b.params <= a.params and b.val_metric > a.val_metric for b in scored)
+    insight = open_insight(main_window, qtbot, ga_project)
+    insight.setCurrentWidget(insight.pareto)
+    insight.redraw()
+    target = front[0]
+    with qtbot.waitSignal(insight.candidateInspected, timeout=5000) as signal:
+        click_point(qtbot, insight.pareto, np.log10(target.params), target.val_metric)
+    assert signal.args == [target.candidate_id]
