@@ -110,12 +110,21 @@ class EngineSpec(_Section):
     crossover_prob: float = Field(0.5, ge=0.0, le=1.0)
     mutation_prob: float = Field(0.8, ge=0.0, le=1.0)
     elites: int = Field(2, ge=0, le=1000)
+    seeds: list[dict[str, Any]] = Field(default_factory=list)
+    """Genomes (as dicts) that start generation 0 of a GA run, e.g. a network built by hand in
+    the Playground; the rest of generation 0 is random."""
 
     @model_validator(mode="after")
     def _elites_fit(self) -> EngineSpec:
         if self.elites >= self.population:
             raise ValueError(
                 f"elites ({self.elites}) must be fewer than population ({self.population})"
+            )
+        if self.seeds and self.kind != "ga":
+            raise ValueError("seeds start a GA run only (engine.kind = 'ga')")
+        if len(self.seeds) > self.population:
+            raise ValueError(
+                f"{len(self.seeds)} seeds do not fit a population of {self.population}"
             )
         return self
 

@@ -25,9 +25,7 @@ WORST_FITNESS = float("-inf")
 class Proposal:
     genome: Genome
     parents: tuple[int, ...] = ()
-    origin: str = (
-        "random"  # "random" | "crossover" | "mutation:<name>" | "crossover+mutation:<name>"
-    )
+    origin: str = "random"  # "random" | "seeded" | "crossover" | "mutation:<name>" | "crossover+mutation:<name>"
 
 
 @dataclass(frozen=True)

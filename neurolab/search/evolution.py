@@ -32,7 +32,7 @@ def _individual(genome: Genome, candidate_id: int | None = None, parents=(), ori
 class GeneticSearch:
     """A generational GA with elitism (DEAP `selTournament`, `selBest`, `HallOfFame`).
 
-    Generation 0 is random. Each later generation keeps the `elites` best unchanged, fills the
+    Generation 0 is the `seeds` (origin "seeded"), then random genomes. Each later generation keeps the `elites` best unchanged, fills the
     rest by tournament selection, then crossover (probability `crossover_prob` per pair) and
     mutation (`mutation_prob` per child). Children left unchanged keep their parent's fitness
     and are not trained again, as in DEAP's `varAnd`.
@@ -49,12 +49,14 @@ class GeneticSearch:
         crossover_prob: float = 0.5,
         mutation_prob: float = 0.8,
         elites: int = 2,
+        seeds: list[Genome] | tuple[Genome, ...] = (),
     ) -> None:
         self.space = space
         self.population_size, self.generations = population, generations
         self.tournament_size = tournament_size
         self.crossover_prob, self.mutation_prob = crossover_prob, mutation_prob
         self.elites = elites
+        self.seeds = list(seeds)[:population]
         self.generation = 0
         self._rng_state = random.Random(seed).getstate()
         self.toolbox = base.Toolbox()
@@ -103,9 +105,9 @@ class GeneticSearch:
     def ask(self) -> list[Proposal]:
         with self._random():
             if self.generation == 0:
-                self.population = [
+                self.population = [_individual(g, origin="seeded") for g in self.seeds] + [
                     _individual(self.space.random_genome(random))
-                    for _ in range(self.population_size)
+                    for _ in range(self.population_size - len(self.seeds))
                 ]
             else:
                 self.population = self._next_population()

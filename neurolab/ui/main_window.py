@@ -34,6 +34,7 @@ from neurolab.ui.menus import build_actions, build_menus, build_toolbar
 from neurolab.ui.panels.search_panel import SearchPanel
 from neurolab.ui.panels.status_bar import RunStatusBar
 from neurolab.ui.panels.validation import validate_spec
+from neurolab.ui.playground.launch import open_playground
 from neurolab.ui.project_files import ProjectFilesMixin
 from neurolab.ui.project_session import ProjectSession, read_project
 from neurolab.ui.run_controller import RunController
@@ -126,6 +127,7 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
         a.about.triggered.connect(lambda: show_about(self, self.status.device_name))
         a.follow_best.triggered.connect(self.follow_best)
         a.continue_run.triggered.connect(self.continue_run)
+        a.playground.triggered.connect(lambda: open_playground(self))
         self.search_panel.changed.connect(self._revalidate)
         c = self.controller
         c.dataReady.connect(self._on_data_ready)

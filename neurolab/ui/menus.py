@@ -22,6 +22,7 @@ class Actions:
     stop: QAction
     continue_run: QAction
     follow_best: QAction
+    playground: QAction
     reset_layout: QAction
     about: QAction
     recent: QMenu
@@ -61,6 +62,8 @@ def build_actions(window: QMainWindow) -> Actions:
                             "generation"),
         follow_best=action("Show the &best network", "Ctrl+B",
                            tip="The boundary plot follows the best network so far"),
+        playground=action("&Playground", "Ctrl+P",
+                          tip="Build one network by hand, train it, watch it learn"),
         reset_layout=action("Reset layout"),
         about=action("&About NeuroLab", "F1"),
         recent=QMenu("Open &Recent", window),
@@ -86,6 +89,7 @@ def build_menus(window: QMainWindow, acts: Actions, dock_toggles: list[QAction])
     view = bar.addMenu("&View")
     view.addActions(dock_toggles)
     view.addSeparator()
+    view.addAction(acts.playground)
     view.addAction(acts.reset_layout)
     bar.addMenu("&Help").addAction(acts.about)
 
@@ -102,5 +106,7 @@ def build_toolbar(window: QMainWindow, acts: Actions) -> QToolBar:
         start.setObjectName("startButton")  # the big green button (style.qss)
     bar.addSeparator()
     bar.addActions([acts.open, acts.save])
+    bar.addSeparator()
+    bar.addAction(acts.playground)
     window.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
     return bar

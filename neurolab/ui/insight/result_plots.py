@@ -3,6 +3,8 @@ split (classification), or predicted against actual values (regression)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QWidget
@@ -23,8 +25,9 @@ class CurvesPlot(PlotPanel):
         self.val = self.line(colour(1), 2, name="validation")
 
     def show_record(self, record: CandidateRecord | None) -> None:
-        train = record.train_losses if record else ()
-        val = record.val_losses if record else ()
+        self.set_curves(record.train_losses if record else (), record.val_losses if record else ())
+
+    def set_curves(self, train: Sequence[float], val: Sequence[float]) -> None:
         self.train.setData(np.arange(1, len(train) + 1), finite(train))
         self.val.setData(np.arange(1, len(val) + 1), finite(val))
         self.plot_item.enableAutoRange()
