@@ -121,3 +121,39 @@ def test_pareto_front_is_non_dominated_and_a_click_inspects(main_window, qtbot, 
     with qtbot.waitSignal(insight.candidateInspected, timeout=5000) as signal:
         click_point(qtbot, insight.pareto, np.log10(target.params), target.val_metric)
     assert signal.args == [target.candidate_id]
+
+
+def test_optuna_views_rebuild_the_study_from_the_file(main_window, qtbot, optuna_project):
+    from neurolab.ui.insight.optuna_views import shared_params
+
+    run, records, kept = stored(optuna_project)
+    insight = open_insight(main_window, qtbot, optuna_project)
+    with qtbot.waitSignal(insight.optunaShown, timeout=DETAILS_MS):
+        insight.setCurrentWidget(insight.optuna)
+        insight.redraw()
+    report = insight.optuna.report
+    assert report.sampler == "tpe"
+    # One trial per stored candidate, same ids and values.
+    by_id = {r.candidate_id: r for r in records}
+    assert len(report.trials) == len(records)
+    for trial in report.trials:
+        assert trial["value"] == pytest.approx(by_id[trial["candidate_id"]].val_metric)
+    assert report.importances and set(report.importances) <= set(shared_params(report.trials))
+    assert len(insight.optuna.bars.opts["width"]) == len(report.importances)
+    numbers, values = insight.optuna.best_line.getData()
+    assert list(values) == sorted(values) and values[-1] == pytest.approx(
+        max(r.val_metric for r in records)
+    )
+    complete = sum(t["state"] == "complete" for t in report.trials)
+    axes = len(shared_params(report.trials))
+    assert len(insight.optuna._lines) == complete + axes
+
+
+def test_optuna_tab_says_when_the_run_is_not_optuna(main_window, qtbot, ga_project):
+    from neurolab.ui.insight.optuna_views import NOT_OPTUNA
+
+    insight = open_insight(main_window, qtbot, ga_project)
+    with qtbot.waitSignal(insight.optunaShown, timeout=DETAILS_MS):
+        insight.setCurrentWidget(insight.optuna)
+        insight.redraw()
+    assert insight.optuna.message.text() == NOT_OPTUNA

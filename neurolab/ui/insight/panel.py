@@ -21,6 +21,7 @@ from neurolab.ui.background import run_in_background
 from neurolab.ui.insight.details import CandidateDetails, inspect_candidate
 from neurolab.ui.insight.genealogy import GenealogyView
 from neurolab.ui.insight.inspector import CandidateInspector
+from neurolab.ui.insight.optuna_views import OptunaReport, OptunaView, optuna_report
 from neurolab.ui.insight.pareto import ParetoView
 
 
@@ -29,6 +30,7 @@ class InsightPanel(QTabWidget):
 
     candidateInspected = Signal(int)  # noqa: N815 - Qt signal naming
     detailsShown = Signal(int)  # noqa: N815 - the stored weights' view is complete (tests)
+    optunaShown = Signal()  # noqa: N815 - the Optuna tab has drawn a rebuilt study (tests)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -38,6 +40,9 @@ class InsightPanel(QTabWidget):
         self.addTab(self.inspector, "Candidate")
         self.addTab(self.genealogy, "Family tree")
         self.addTab(self.pareto, "Pareto front")
+        self.optuna = OptunaView()
+        self.addTab(self.optuna, "Optuna")
+        self._optuna_stale, self._optuna_busy = True, False
         self.records: dict[int, CandidateRecord] = {}
         self.score_name = "accuracy"
         self.project: Path | None = None
@@ -54,6 +59,7 @@ class InsightPanel(QTabWidget):
         self.records.clear()
         self.data, self.score_name, self.selected = data, metric, None
         self.inspector.clear(metric)
+        self._optuna_stale = True
         self._mark_dirty()
         self.redraw()
 
@@ -63,6 +69,8 @@ class InsightPanel(QTabWidget):
         elif isinstance(event, CandidateFinished):
             self.records[event.record.candidate_id] = event.record
             self._dirty = True
+        elif isinstance(event, GenerationFinished):  # a new checkpoint holds more trials
+            self._optuna_stale = self._dirty = True
 
     def redraw(self) -> None:
         if not self._dirty:
@@ -73,9 +81,12 @@ class InsightPanel(QTabWidget):
             self.genealogy.show_tree(self.records, self.selected)
         elif view is self.pareto:
             self.pareto.show_records(list(self.records.values()), self.score_name)
+        elif view is self.optuna:
+            self._refresh_optuna()
 
     def load(self, records: list[CandidateRecord], generations: list[GenerationFinished]) -> None:
         self.records = {r.candidate_id: r for r in records}
+        self._optuna_stale = True
         self._mark_dirty()
         self.redraw()
 
@@ -111,6 +122,25 @@ class InsightPanel(QTabWidget):
             self.data = details.data  # prepared once, reused for every later candidate
         self.inspector.show_details(details)
         self.detailsShown.emit(details.candidate_id)
+
+    def _refresh_optuna(self) -> None:
+        """Rebuild the study from the file off the GUI thread (once per new checkpoint)."""
+        if not self._optuna_stale or self._optuna_busy or self.project is None:
+            return
+        self._optuna_stale, self._optuna_busy = False, True
+        project, run_id = self.project, self.run_id
+
+        def done(report: OptunaReport) -> None:
+            self._optuna_busy = False
+            self._dirty = self._dirty or self._optuna_stale  # a newer checkpoint came meanwhile
+            self.optuna.show_report(report)
+            self.optunaShown.emit()
+
+        def failed(exc: BaseException) -> None:
+            self._optuna_busy = False
+            self.optuna.show_report(OptunaReport(message=f"Cannot rebuild the study: {exc}"))
+
+        run_in_background(lambda: optuna_report(project, run_id), self, done, failed)
 
     def _mark_dirty(self) -> None:
         self._dirty = True
