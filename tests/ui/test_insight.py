@@ -157,3 +157,28 @@ def test_optuna_tab_says_when_the_run_is_not_optuna(main_window, qtbot, ga_proje
         insight.setCurrentWidget(insight.optuna)
         insight.redraw()
     assert insight.optuna.message.text() == NOT_OPTUNA
+
+
+def test_compare_runs_overlays_fitness_histories(
+    main_window, qtbot, ga_project, optuna_project, tmp_path
+):
+    from tests.ui.conftest import open_message_boxes
+
+    insight = open_insight(main_window, qtbot, ga_project)
+    insight.setCurrentWidget(insight.compare)
+    insight.redraw()
+    compare = insight.compare
+    assert compare.add_project(optuna_project)
+    with ProjectStore(optuna_project, create=False) as store:
+        expected = [g.best_so_far for g in store.generations(store.latest_run().run_id)]
+    curves = compare.plot.plot_item.listDataItems()
+    assert len(curves) == 2 and curves[0].name().endswith("(on screen)")
+    assert "optuna" in curves[1].name()
+    assert list(curves[1].getData()[1]) == pytest.approx(expected)
+    assert len(curves[0].getData()[0]) == 3  # the GA run's three generations
+    bad = tmp_path / "not-a-project.nlab"
+    bad.write_text("hello")
+    assert not compare.add_project(bad)
+    assert any("not a NeuroLab project" in box.text() for box in open_message_boxes())
+    compare.clear_added()
+    assert len(compare.plot.plot_item.listDataItems()) == 1

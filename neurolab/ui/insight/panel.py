@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QTabWidget, QWidget
 from neurolab.data.dataset import PreparedData
 from neurolab.events import CandidateFinished, CandidateRecord, GenerationFinished, RunStarted
 from neurolab.ui.background import run_in_background
+from neurolab.ui.insight.compare import CompareView
 from neurolab.ui.insight.details import CandidateDetails, inspect_candidate
 from neurolab.ui.insight.genealogy import GenealogyView
 from neurolab.ui.insight.inspector import CandidateInspector
@@ -43,6 +44,8 @@ class InsightPanel(QTabWidget):
         self.optuna = OptunaView()
         self.addTab(self.optuna, "Optuna")
         self._optuna_stale, self._optuna_busy = True, False
+        self.compare = CompareView()
+        self.addTab(self.compare, "Compare runs")
         self.records: dict[int, CandidateRecord] = {}
         self.score_name = "accuracy"
         self.project: Path | None = None
@@ -83,6 +86,8 @@ class InsightPanel(QTabWidget):
             self.pareto.show_records(list(self.records.values()), self.score_name)
         elif view is self.optuna:
             self._refresh_optuna()
+        elif view is self.compare:
+            self.compare.set_current(self.project, self.run_id)
 
     def load(self, records: list[CandidateRecord], generations: list[GenerationFinished]) -> None:
         self.records = {r.candidate_id: r for r in records}
