@@ -21,6 +21,7 @@ from neurolab.ui.background import BackgroundCall, wait_for_background
 from neurolab.ui.dialogs import prompts
 from neurolab.ui.dialogs.about import show_about
 from neurolab.ui.dialogs.errors import show_error, show_exception
+from neurolab.ui.export_actions import connect_exports
 from neurolab.ui.layout import (
     DOCKS,
     LAYOUT_VERSION,
@@ -128,6 +129,7 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
         a.follow_best.triggered.connect(self.follow_best)
         a.continue_run.triggered.connect(self.continue_run)
         a.playground.triggered.connect(lambda: open_playground(self))
+        connect_exports(self)
         self.search_panel.changed.connect(self._revalidate)
         c = self.controller
         c.dataReady.connect(self._on_data_ready)

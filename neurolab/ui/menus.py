@@ -16,6 +16,9 @@ class Actions:
     save: QAction
     save_as: QAction
     export: QAction
+    export_model: QAction
+    export_csv: QAction
+    export_plots: QAction
     quit: QAction
     start: QAction
     pause: QAction
@@ -52,6 +55,10 @@ def build_actions(window: QMainWindow) -> Actions:
         save_as=action("Save &As…", "Ctrl+Shift+S"),
         export=action("&Export summary…", "Ctrl+E",
                       tip="Write a Markdown summary of the latest run"),
+        export_model=action("Export &model weights…",
+                            tip="The inspected (or best) candidate's stored weights, safetensors"),
+        export_csv=action("Export candidates as &CSV…"),
+        export_plots=action("Export &plots (PNG and SVG)…"),
         quit=action("&Quit", "Ctrl+Q"),
         start=action("Start", "F5", sp.SP_MediaPlay, "Start evolving networks"),
         pause=action("Pause", "F6", sp.SP_MediaPause, "Pause or resume the run"),
@@ -79,7 +86,9 @@ def build_menus(window: QMainWindow, acts: Actions, dock_toggles: list[QAction])
     file.addActions([acts.new, acts.open])
     file.addMenu(acts.recent)
     file.addSeparator()
-    file.addActions([acts.save, acts.save_as, acts.export])
+    file.addActions([acts.save, acts.save_as])
+    file.addSeparator()
+    file.addActions([acts.export, acts.export_model, acts.export_csv, acts.export_plots])
     file.addSeparator()
     file.addAction(acts.quit)
     run = bar.addMenu("&Run")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
@@ -10,6 +12,7 @@ from neurolab.store import ProjectStore
 from neurolab.ui.insight.genealogy import family_tree
 from neurolab.ui.insight.inspector import NOT_KEPT
 from neurolab.ui.insight.pareto import pareto_front
+from tests.ui.conftest import open_message_boxes
 
 DETAILS_MS = 30_000
 
@@ -162,8 +165,6 @@ def test_optuna_tab_says_when_the_run_is_not_optuna(main_window, qtbot, ga_proje
 def test_compare_runs_overlays_fitness_histories(
     main_window, qtbot, ga_project, optuna_project, tmp_path
 ):
-    from tests.ui.conftest import open_message_boxes
-
     insight = open_insight(main_window, qtbot, ga_project)
     insight.setCurrentWidget(insight.compare)
     insight.redraw()
@@ -182,3 +183,37 @@ def test_compare_runs_overlays_fitness_histories(
     assert any("not a NeuroLab project" in box.text() for box in open_message_boxes())
     compare.clear_added()
     assert len(compare.plot.plot_item.listDataItems()) == 1
+
+
+def test_export_model_csv_and_plots(main_window, qtbot, ga_project, tmp_path):
+    import csv
+
+    from safetensors import safe_open
+
+    from neurolab.ui import exporting
+
+    run, records, kept = stored(ga_project)
+    insight = open_insight(main_window, qtbot, ga_project)
+    best = insight.inspector.record
+    target = tmp_path / "best.safetensors"
+    assert exporting.export_model_dialog(main_window, target)
+    with safe_open(str(target), "pt") as handle:
+        meta = handle.metadata()
+        assert json.loads(meta["genome"]) == best.genome
+        assert handle.get_tensor("0.weight").shape[1] == 2  # two inputs (moons)
+    # A candidate whose weights were dropped is refused with a message, not a broken file.
+    insight.selected = next(r.candidate_id for r in records if r.candidate_id not in kept)
+    assert not exporting.export_model_dialog(main_window, tmp_path / "gone.safetensors")
+    assert any("weights were not kept" in b.text() for b in open_message_boxes())
+    assert not (tmp_path / "gone.safetensors").exists()
+    table = tmp_path / "candidates.csv"
+    assert exporting.export_csv_dialog(main_window, table)
+    rows = list(csv.DictReader(table.open(encoding="utf-8")))
+    assert [int(r["id"]) for r in rows] == [r.candidate_id for r in records]
+    assert float(rows[0]["validation"]) == pytest.approx(records[0].val_metric)
+    folder = tmp_path / "plots"
+    folder.mkdir()
+    assert exporting.export_plots_dialog(main_window, folder)
+    for name in ("boundary", "fitness", "loss", "network", "pareto_front", "family_tree"):
+        assert (folder / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert "<svg" in (folder / f"{name}.svg").read_text(encoding="utf-8")

@@ -24,6 +24,7 @@ from neurolab.ui.insight.genealogy import GenealogyView
 from neurolab.ui.insight.inspector import CandidateInspector
 from neurolab.ui.insight.optuna_views import OptunaReport, OptunaView, optuna_report
 from neurolab.ui.insight.pareto import ParetoView
+from neurolab.ui.plots.common import PlotPanel
 
 
 class InsightPanel(QTabWidget):
@@ -94,6 +95,21 @@ class InsightPanel(QTabWidget):
         self._optuna_stale = True
         self._mark_dirty()
         self.redraw()
+
+    def plots(self) -> dict[str, PlotPanel]:
+        """Every plot of the dock by a file-name stem (for exporting them)."""
+        i, o = self.inspector, self.optuna
+        return {
+            "network": i.network,
+            "candidate_loss": i.curves,
+            "candidate_outcome": i.outcome,
+            "family_tree": self.genealogy,
+            "pareto_front": self.pareto,
+            "optuna_history": o.history,
+            "optuna_importances": o.importance,
+            "optuna_parallel": o.parallel,
+            "compare_runs": self.compare.plot,
+        }
 
     # --- what is inspected --------------------------------------------------------------
     def set_source(self, project: Path, run_id: int, metric: str | None = None) -> None:
