@@ -118,11 +118,12 @@ class CandidateInspector(QWidget):
         inputs = ", ".join(data.feature_names[:3]) if data is not None else "inputs"
         if data is not None and data.n_features > 3:
             inputs += ", …"
-        outputs = (
-            "outputs (logits)"
-            if (data is None or data.task == "classification")
-            else (f"output: {data.target_name}")
-        )
+        if data is None:
+            outputs = "outputs"
+        elif data.task == "classification":
+            outputs = ", ".join(data.class_names[:3]) + (", …" if data.n_outputs > 3 else "")
+        else:
+            outputs = data.target_name
         labels = [inputs, *(ly["activation"] for ly in genome.get("layers", [])), outputs]
         weights = details.weights if details is not None else None
         self.network.show_network(sizes, labels, weights, note)
