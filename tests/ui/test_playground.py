@@ -32,13 +32,13 @@ def train(qtbot, playground, genome: Genome):
 
 def test_no_hidden_layer_fails_on_moons_and_two_tanh_layers_separate_them(qtbot, playground):
     assert playground.data_section()["name"] == "moons"
-    linear = train(qtbot, playground, Genome((), learning_rate=0.03, batch_size=32, epochs=150))
+    linear = train(qtbot, playground, Genome((), learning_rate=0.03, batch_size=32, epochs=60))
     # A straight line cannot separate the moons: ~0.9 at best at this noise.
     assert linear.status == "ok" and linear.val_metric < 0.93 and linear.test_metric < 0.93
     assert playground.boundary.image.isVisible()
     assert playground.boundary.title.startswith("trained · validation accuracy")
     tanh = Genome(
-        (LayerGene(8, "tanh"), LayerGene(8, "tanh")), learning_rate=0.03, batch_size=32, epochs=150
+        (LayerGene(8, "tanh"), LayerGene(8, "tanh")), learning_rate=0.03, batch_size=32, epochs=60
     )
     deep = train(qtbot, playground, tanh)
     print(
