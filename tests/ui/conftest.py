@@ -79,3 +79,12 @@ def optuna_project(tmp_path_factory):
     from tests.ui.real_runs import run_small
 
     return run_small(tmp_path_factory.mktemp("optuna") / "optuna.nlab", "optuna")
+
+
+@pytest.fixture(scope="session")
+def regression_project(tmp_path_factory):
+    """A real small GA run on the 1-D sine regression toy (2 generations of 6)."""
+    from tests.ui.real_runs import run_small
+
+    overrides = {"data": {"name": "sine", "params": {"n_samples": 300}}, "budget.generations": 2}
+    return run_small(tmp_path_factory.mktemp("sine") / "sine.nlab", **overrides)

@@ -217,3 +217,22 @@ def test_export_model_csv_and_plots(main_window, qtbot, ga_project, tmp_path):
     for name in ("boundary", "fitness", "loss", "network", "pareto_front", "family_tree"):
         assert (folder / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         assert "<svg" in (folder / f"{name}.svg").read_text(encoding="utf-8")
+
+
+def test_inspector_plots_predicted_against_actual_for_regression(
+    main_window, qtbot, regression_project
+):
+    run, records, kept = stored(regression_project)
+    insight = open_insight(main_window, qtbot, regression_project)
+    details = insight.inspector.details
+    assert details.confusion is None and details.weights is not None
+    # Predictions on the original scale, one per test row; R² as the engine computed it.
+    actual = details.actual
+    assert len(details.predicted) == len(actual) == len(details.data.y_test)
+    r2 = 1 - ((actual - details.predicted) ** 2).sum() / ((actual - actual.mean()) ** 2).sum()
+    assert r2 == pytest.approx(insight.inspector.record.test_metric, abs=1e-4)
+    x, y = insight.inspector.outcome.points.getData()
+    assert list(x) == pytest.approx(list(actual)) and list(y) == pytest.approx(
+        list(details.predicted)
+    )
+    assert "R²" in insight.inspector.header.text()
