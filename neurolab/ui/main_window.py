@@ -398,6 +398,8 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
         save_layout(self, self.settings, self.raw_spec())
         self._redraw_timer.stop()
         self.loader.wait()  # an import in flight cannot be cancelled; it ends in seconds
+        if getattr(self, "playground", None) is not None:
+            self.playground.close()  # stops its training thread before the window goes
         wait_for_background(self)
         self.session.discard()
         event.accept()

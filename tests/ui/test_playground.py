@@ -101,3 +101,15 @@ def test_evolve_from_here_seeds_a_ga_run_with_the_network(main_window, qtbot):
     assert first.origin == "seeded" and Genome.from_dict(first.genome) == hand_made
     assert run.spec["data"]["params"]["n_samples"] == 200
     playground.close()
+
+
+def test_closing_the_main_window_stops_a_playground_training(main_window, qtbot):
+    main_window.acts.playground.trigger()
+    playground = main_window.playground
+    qtbot.waitUntil(lambda: playground.data is not None, timeout=TRAIN_MS)
+    playground.builder.set_genome(Genome((LayerGene(8, "tanh"),), epochs=5000))
+    playground.train_button.click()
+    thread = playground.training
+    qtbot.waitUntil(lambda: len(playground._train) >= 2, timeout=TRAIN_MS)
+    main_window.close()
+    assert thread.isFinished()  # stopped after its current epoch, not killed with the window

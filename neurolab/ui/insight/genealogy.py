@@ -116,7 +116,14 @@ class GenealogyView(PlotPanel):
         self.set_title(
             f"ancestors of candidate {root}: {len(tree.nodes) - 1} found (click one to inspect it)"
         )
-        self.plot_item.autoRange(padding=0.15)
+        # Room for the operator labels even when the tree is a single line of ancestors.
+        xs_all = [x for x, _ in pos.values()]
+        ys_all = [y for _, y in pos.values()]
+        self.plot_item.setRange(
+            xRange=(min(xs_all) - 1.2, max(xs_all) + 1.2),
+            yRange=(min(ys_all) - 0.8, max(ys_all) + 0.7),
+            padding=0,
+        )
 
     def _text(self, text: str, at: tuple[float, float], anchor, ink: str = INK) -> None:
         item = pg.TextItem(text, color=ink, anchor=anchor)

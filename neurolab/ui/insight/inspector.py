@@ -79,7 +79,7 @@ class CandidateInspector(QWidget):
         self, record: CandidateRecord, n_inputs: int | None = None, n_outputs: int | None = None
     ) -> None:
         self.record, self.details = record, None
-        parents = ", ".join(str(p) for p in record.parents) or "none"
+        parents = ", ".join(str(p) for p in dict.fromkeys(record.parents)) or "none"
         name = metric_label(self.score_name)
         status = "" if record.status == "ok" else f" · <b>{escape(record.status)}</b>"
         error = f"<br>{escape(record.error)}" if record.error else ""
