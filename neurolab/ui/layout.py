@@ -49,15 +49,16 @@ def arrange_docks(window: QMainWindow, d: dict[str, QDockWidget]) -> None:
     window.splitDockWidget(d["boundary"], d["candidates"], Qt.Orientation.Vertical)
     window.splitDockWidget(d["boundary"], d["fitness"], Qt.Orientation.Horizontal)
     window.splitDockWidget(d["fitness"], d["loss"], Qt.Orientation.Vertical)
-    window.tabifyDockWidget(d["boundary"], d["insight"])
     d["data"].raise_()
-    d["boundary"].raise_()
     window.setTabPosition(left, QTabWidget.TabPosition.North)  # "Search" in plain sight
     window.resize(1440, 900)
     window.resizeDocks([d["data"], d["boundary"], d["fitness"]], [380, 560, 500],
                        Qt.Orientation.Horizontal)
     window.resizeDocks([d["boundary"], d["candidates"]], [560, 260], Qt.Orientation.Vertical)
     window.resizeDocks([d["fitness"], d["loss"]], [280, 280], Qt.Orientation.Vertical)
+    # Insight shares the boundary's place (tabbed), added last so the sizes above hold.
+    window.tabifyDockWidget(d["boundary"], d["insight"])
+    d["boundary"].raise_()
 
 
 def restore_layout(window: QMainWindow, settings: QSettings) -> dict[str, Any]:

@@ -163,6 +163,8 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
         self.call_plots("reset", None, self._metric)
         self.plots["candidates"].candidateSelected.connect(self.plots["insight"].inspect)
         self.plots["insight"].candidateInspected.connect(self._on_inspected)
+        # A double-click on a row brings the inspector to the front (a click only selects).
+        self.plots["candidates"].view.doubleClicked.connect(self.docks["insight"].raise_)
         self.data_panel.changed.connect(self._revalidate)
         self.data_panel.changed.connect(self._preview_data)
         self.ui_ready = True

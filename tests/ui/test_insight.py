@@ -75,6 +75,13 @@ def test_a_candidate_without_kept_weights_says_so(main_window, qtbot, ga_project
     assert insight.inspector.details.weights is None
     assert insight.inspector.outcome.title == "no test outcome: " + NOT_KEPT
     assert main_window.plots["candidates"].selected_candidate() == other.candidate_id
+    table = main_window.plots["candidates"]
+    row = table.proxy.mapFromSource(
+        table.source_model.index(table.source_model.row_of(other.candidate_id), 0)
+    )
+    assert main_window.docks["insight"].visibleRegion().isEmpty()  # behind the boundary
+    table.view.doubleClicked.emit(row)
+    assert not main_window.docks["insight"].visibleRegion().isEmpty()
     # The genome and curves come from the file for every candidate.
     assert f"{other.params:,} parameters" in insight.inspector.header.text()
 
