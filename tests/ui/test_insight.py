@@ -131,6 +131,8 @@ def test_pareto_front_is_non_dominated_and_a_click_inspects(main_window, qtbot, 
     with qtbot.waitSignal(insight.candidateInspected, timeout=5000) as signal:
         click_point(qtbot, insight.pareto, np.log10(target.params), target.val_metric)
     assert signal.args == [target.candidate_id]
+    tip = insight.pareto.front_points.opts["tip"](x=0, y=0, data=target.candidate_id)
+    assert tip.startswith(f"candidate {target.candidate_id} ") and f"{target.params:,}" in tip
 
 
 def test_optuna_views_rebuild_the_study_from_the_file(main_window, qtbot, optuna_project):

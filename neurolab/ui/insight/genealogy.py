@@ -11,6 +11,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QWidget
 
 from neurolab.events import CandidateRecord
+from neurolab.ui.insight.pareto import candidate_tip
 from neurolab.ui.plots.common import INK, NEUTRAL, PlotPanel, format_metric, is_scored
 
 MAX_ANCESTORS = 60  # a tree wider than this is unreadable; the oldest generations are cut
@@ -70,7 +71,10 @@ class GenealogyView(PlotPanel):
         self.plot_item.hideAxis("bottom")
         self.edges = pg.PlotCurveItem(pen=pg.mkPen(NEUTRAL, width=1.5), connect="pairs")
         self.plot_item.addItem(self.edges)
-        self.nodes = pg.ScatterPlotItem(size=26, pen=pg.mkPen(INK, width=1.2), hoverable=True)
+        self.nodes = pg.ScatterPlotItem(
+            size=26, pen=pg.mkPen(INK, width=1.2), hoverable=True, tip=self._tip
+        )
+        self._records: dict[int, CandidateRecord] = {}
         self.nodes.setZValue(5)
         self.nodes.sigClicked.connect(self._on_click)
         self.plot_item.addItem(self.nodes)
@@ -87,6 +91,7 @@ class GenealogyView(PlotPanel):
             self.nodes.setData([])
             self.set_title("Select a candidate to see its ancestors.")
             return
+        self._records = records
         self.tree = tree = family_tree(records, root)
         pos = tree_layout(tree, records)
         xs, ys = [], []
@@ -130,6 +135,9 @@ class GenealogyView(PlotPanel):
         item.setPos(*at)
         self.plot_item.addItem(item)
         self._texts.append(item)
+
+    def _tip(self, x: float, y: float, data: int) -> str:
+        return candidate_tip(self._records[data]) if data in self._records else ""
 
     def _on_click(self, item, points, event=None) -> None:
         if len(points):

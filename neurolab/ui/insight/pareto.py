@@ -12,7 +12,16 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QWidget
 
 from neurolab.events import CandidateRecord
-from neurolab.ui.plots.common import FAINT, INK, PlotPanel, colour, is_scored, metric_label
+from neurolab.ui.plots.common import (
+    FAINT,
+    INK,
+    PlotPanel,
+    colour,
+    format_metric,
+    is_scored,
+    layers_text,
+    metric_label,
+)
 
 
 def pareto_front(records: list[CandidateRecord]) -> list[CandidateRecord]:
@@ -36,19 +45,23 @@ class ParetoView(PlotPanel):
         super().__init__("parameters (log scale)", "validation metric", parent)
         self.plot_item.hideButtons()
         self.legend.setOffset((-10, -10))  # bottom right: the front climbs to the top left
-        self.others = pg.ScatterPlotItem(size=7, brush=FAINT, pen=None, hoverable=True)
+        self.others = pg.ScatterPlotItem(
+            size=7, brush=FAINT, pen=None, hoverable=True, tip=self._tip
+        )
         self.front_line = self.line(colour(3), 2, name="Pareto front")
         self.front_points = pg.ScatterPlotItem(
-            size=11, brush=colour(3), pen=pg.mkPen(INK, width=1), hoverable=True
+            size=11, brush=colour(3), pen=pg.mkPen(INK, width=1), hoverable=True, tip=self._tip
         )
         for item in (self.others, self.front_points):
             self.plot_item.addItem(item)
             item.sigClicked.connect(self._on_click)
         self.front: list[CandidateRecord] = []
+        self._records: dict[int, CandidateRecord] = {}
 
     def show_records(self, records: list[CandidateRecord], metric: str) -> None:
         self.set_labels("parameters (log scale)", f"validation {metric_label(metric)}")
         self.front = pareto_front(records)
+        self._records = {r.candidate_id: r for r in records}
         on_front = {r.candidate_id for r in self.front}
         rest = [r for r in records if is_scored(r) and r.candidate_id not in on_front]
         self.others.setData(_spots(rest))
@@ -71,9 +84,21 @@ class ParetoView(PlotPanel):
         )
         self.plot_item.enableAutoRange()
 
+    def _tip(self, x: float, y: float, data: int) -> str:
+        return candidate_tip(self._records[data]) if data in self._records else ""
+
     def _on_click(self, item, points, event=None) -> None:
         if len(points):
             self.candidateClicked.emit(int(points[0].data()))
+
+
+def candidate_tip(record: CandidateRecord) -> str:
+    """A hover text: which candidate, its network, its score and size."""
+    return (
+        f"candidate {record.candidate_id} (generation {record.generation})\n"
+        f"{layers_text(record.genome)}\nvalidation {format_metric(record.val_metric)}, "
+        f"{record.params:,} parameters\nmade by {record.origin}"
+    )
 
 
 def _log(params: int) -> float:
