@@ -56,9 +56,24 @@ def arrange_docks(window: QMainWindow, d: dict[str, QDockWidget]) -> None:
                        Qt.Orientation.Horizontal)
     window.resizeDocks([d["boundary"], d["candidates"]], [560, 260], Qt.Orientation.Vertical)
     window.resizeDocks([d["fitness"], d["loss"]], [280, 280], Qt.Orientation.Vertical)
-    # Insight shares the boundary's place (tabbed), added last so the sizes above hold.
+
+
+def place_insight(window: QMainWindow, d: dict[str, QDockWidget], again: bool = False) -> None:
+    """Insight shares the boundary's place, tabbed. Called once the window is on screen: Qt
+    (6.x) tabifying into a nested split before the first show leaves a second, stale tab bar
+    that stays painted where the docks were. A restored layout has placed it already (unless
+    `again`, after Reset layout)."""
+    if not again and window.dockWidgetArea(d["insight"]) != Qt.DockWidgetArea.NoDockWidgetArea:
+        return
+    d["insight"].setFloating(False)
+    d["insight"].show()
     window.tabifyDockWidget(d["boundary"], d["insight"])
     d["boundary"].raise_()
+
+
+def reset_layout(window: QMainWindow, d: dict[str, QDockWidget], default_state) -> None:
+    window.restoreState(default_state, LAYOUT_VERSION)
+    place_insight(window, d, again=True)
 
 
 def restore_layout(window: QMainWindow, settings: QSettings) -> dict[str, Any]:

@@ -27,6 +27,8 @@ from neurolab.ui.layout import (
     LAYOUT_VERSION,
     arrange_docks,
     make_docks,
+    place_insight,
+    reset_layout,
     restore_layout,
     save_layout,
 )
@@ -123,8 +125,8 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
         a.start.triggered.connect(self.start_run)
         a.pause.triggered.connect(self.toggle_pause)
         a.stop.triggered.connect(self.controller.stop)
-        a.reset_layout.triggered.connect(lambda: self.restoreState(self._default_state,
-                                                                   LAYOUT_VERSION))
+        a.reset_layout.triggered.connect(lambda: reset_layout(self, self.docks,
+                                                              self._default_state))
         a.about.triggered.connect(lambda: show_about(self, self.status.device_name))
         a.follow_best.triggered.connect(self.follow_best)
         a.continue_run.triggered.connect(self.continue_run)
@@ -143,6 +145,7 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
         super().paintEvent(event)
         if not self._loading_started:  # after the first paint: the window is on screen
             self._loading_started = True
+            place_insight(self, self.docks)
             QTimer.singleShot(0, self._start_loading)
 
     def _start_loading(self) -> None:
