@@ -52,3 +52,8 @@ def resolve_device(device: str) -> torch.device:
     if device.startswith("cuda") and not torch.cuda.is_available():
         return torch.device("cpu")
     return torch.device(device)
+
+
+def activation(name: str) -> nn.Module:
+    """The non-linearity a genome names (`relu`, `tanh`, … as in the spec)."""
+    return _ACTIVATIONS[name]()

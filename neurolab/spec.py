@@ -121,6 +121,9 @@ class EngineSpec(_Section):
     """"sharing": tournaments compare fitness shared among genomes closer than `sharing_radius`
     (fitness sharing), so one family of near-copies cannot take over the population."""
     sharing_radius: float = Field(1.0, gt=0.0, le=100.0)
+    seeds: list[dict[str, Any]] = Field(default_factory=list)
+    """Genomes (as dicts) that start generation 0 of a GA run, e.g. a network built by hand in
+    the Playground; the rest of generation 0 is random."""
 
     @model_validator(mode="after")
     def _elites_fit(self) -> EngineSpec:
@@ -132,6 +135,12 @@ class EngineSpec(_Section):
             raise ValueError('objectives must be ["metric"] or ["metric", "params"]')
         if len(self.objectives) > 1 and self.kind != "ga":
             raise ValueError(f'several objectives need kind "ga" (NSGA-II), not {self.kind!r}')
+        if self.seeds and self.kind != "ga":
+            raise ValueError("seeds start a GA run only (engine.kind = 'ga')")
+        if len(self.seeds) > self.population:
+            raise ValueError(
+                f"{len(self.seeds)} seeds do not fit a population of {self.population}"
+            )
         return self
 
 

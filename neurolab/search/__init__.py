@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from neurolab.genome import SearchSpace
+from neurolab.errors import SpecError
+from neurolab.genome import Genome, SearchSpace
 from neurolab.search.base import WORST_FITNESS, Evaluation, Proposal, SearchEngine
 from neurolab.search.evolution import GeneticSearch
 from neurolab.search.random_search import RandomSearch
@@ -76,4 +77,13 @@ def make_engine(spec: ExperimentSpec, n_inputs: int = 0, n_outputs: int = 0) -> 
         elites=settings.elites,
         objectives=len(settings.objectives),
         sharing_radius=settings.sharing_radius if settings.diversity == "sharing" else None,
+        seeds=[space.clip(seed_genome(raw)) for raw in settings.seeds],
     )
+
+
+def seed_genome(raw: dict[str, Any]) -> Genome:
+    """A seed genome from the spec; a malformed one is a `SpecError` naming what is wrong."""
+    try:
+        return Genome.from_dict(raw)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise SpecError(f"engine.seeds: not a genome ({type(exc).__name__}: {exc})") from None

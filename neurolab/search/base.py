@@ -30,9 +30,8 @@ WORST_FITNESS = float("-inf")
 class Proposal:
     genome: Genome
     parents: tuple[int, ...] = ()
-    origin: str = (
-        "random"  # "random" | "crossover" | "mutation:<name>" | "crossover+mutation:<name>"
-    )
+    # "random" | "seeded" | "crossover" | "mutation:<name>" | "crossover+mutation:<name>"
+    origin: str = "random"
     # Per linear layer, the (candidate id, layer) its weights can be carried from (mode
     # "inherit"; `neurolab.lineage`); empty when the engine does not track it.
     sources: tuple = ()

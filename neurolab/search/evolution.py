@@ -65,7 +65,7 @@ def _individual(
 class GeneticSearch:
     """A generational GA with elitism (DEAP `selTournament`, `selBest`, `HallOfFame`).
 
-    Generation 0 is random. Each later generation keeps the `elites` best unchanged, fills the
+    Generation 0 is the `seeds` (origin "seeded"), then random genomes. Each later generation keeps the `elites` best unchanged, fills the
     rest by tournament selection, then crossover (probability `crossover_prob` per pair) and
     mutation (`mutation_prob` per child). Children left unchanged keep their parent's fitness
     and are not trained again, as in DEAP's `varAnd`.
@@ -93,6 +93,7 @@ class GeneticSearch:
         elites: int = 2,
         objectives: int = 1,
         sharing_radius: float | None = None,
+        seeds: list[Genome] | tuple[Genome, ...] = (),
     ) -> None:
         self.space = space
         self.pareto = objectives > 1
@@ -102,6 +103,7 @@ class GeneticSearch:
         self.tournament_size = tournament_size
         self.crossover_prob, self.mutation_prob = crossover_prob, mutation_prob
         self.elites = elites
+        self.seeds = list(seeds)[:population]
         self.generation = 0
         self._rng_state = random.Random(seed).getstate()
         self.toolbox = base.Toolbox()
@@ -150,8 +152,10 @@ class GeneticSearch:
         with self._random():
             if self.generation == 0:
                 self.population = [
+                    _individual(g, origin="seeded", pareto=self.pareto) for g in self.seeds
+                ] + [
                     _individual(self.space.random_genome(random), pareto=self.pareto)
-                    for _ in range(self.population_size)
+                    for _ in range(self.population_size - len(self.seeds))
                 ]
             else:
                 self.population = self._next_population()

@@ -13,7 +13,7 @@ from typing import Any
 from PySide6.QtCore import QByteArray, QSettings, Qt
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QTabWidget
 
-LAYOUT_VERSION = 1  # bump when the docks change, so an old saved layout is ignored
+LAYOUT_VERSION = 2  # bump when the docks change, so an old saved layout is ignored
 DOCKS = {
     "data": "Data",
     "search": "Search",
@@ -21,6 +21,7 @@ DOCKS = {
     "fitness": "Fitness by generation",
     "loss": "Loss by epoch",
     "candidates": "Candidates",
+    "insight": "Insight",
 }
 
 
@@ -38,7 +39,8 @@ def make_docks(window: QMainWindow) -> dict[str, QDockWidget]:
 
 
 def arrange_docks(window: QMainWindow, d: dict[str, QDockWidget]) -> None:
-    """Data and Search tabbed on the left; boundary and fitness/loss above the table."""
+    """Data and Search tabbed on the left; boundary (tabbed with Insight) and fitness/loss above
+    the table."""
     left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
     window.setDockNestingEnabled(True)
     window.addDockWidget(left, d["data"])
@@ -54,6 +56,24 @@ def arrange_docks(window: QMainWindow, d: dict[str, QDockWidget]) -> None:
                        Qt.Orientation.Horizontal)
     window.resizeDocks([d["boundary"], d["candidates"]], [560, 260], Qt.Orientation.Vertical)
     window.resizeDocks([d["fitness"], d["loss"]], [280, 280], Qt.Orientation.Vertical)
+
+
+def place_insight(window: QMainWindow, d: dict[str, QDockWidget], again: bool = False) -> None:
+    """Insight shares the boundary's place, tabbed. Called once the window is on screen: Qt
+    (6.x) tabifying into a nested split before the first show leaves a second, stale tab bar
+    that stays painted where the docks were. A restored layout has placed it already (unless
+    `again`, after Reset layout)."""
+    if not again and window.dockWidgetArea(d["insight"]) != Qt.DockWidgetArea.NoDockWidgetArea:
+        return
+    d["insight"].setFloating(False)
+    d["insight"].show()
+    window.tabifyDockWidget(d["boundary"], d["insight"])
+    d["boundary"].raise_()
+
+
+def reset_layout(window: QMainWindow, d: dict[str, QDockWidget], default_state) -> None:
+    window.restoreState(default_state, LAYOUT_VERSION)
+    place_insight(window, d, again=True)
 
 
 def restore_layout(window: QMainWindow, settings: QSettings) -> dict[str, Any]:

@@ -21,11 +21,14 @@ from neurolab.ui.background import BackgroundCall, wait_for_background
 from neurolab.ui.dialogs import prompts
 from neurolab.ui.dialogs.about import show_about
 from neurolab.ui.dialogs.errors import show_error, show_exception
+from neurolab.ui.export_actions import connect_exports
 from neurolab.ui.layout import (
     DOCKS,
     LAYOUT_VERSION,
     arrange_docks,
     make_docks,
+    place_insight,
+    reset_layout,
     restore_layout,
     save_layout,
 )
@@ -34,6 +37,7 @@ from neurolab.ui.menus import build_actions, build_menus, build_toolbar
 from neurolab.ui.panels.search_panel import SearchPanel
 from neurolab.ui.panels.status_bar import RunStatusBar
 from neurolab.ui.panels.validation import validate_spec
+from neurolab.ui.playground.launch import open_playground
 from neurolab.ui.project_files import ProjectFilesMixin
 from neurolab.ui.project_session import ProjectSession, read_project
 from neurolab.ui.run_controller import RunController
@@ -46,7 +50,7 @@ if TYPE_CHECKING:
 ORGANISATION = APPLICATION = "NeuroLab"
 REDRAW_MS = 66  # ~15 Hz: smooth enough to watch, cheap enough to never stall the window
 STYLE = Path(__file__).resolve().parents[2] / "resources" / "style.qss"
-PLOTS = ("boundary", "fitness", "loss", "candidates")
+PLOTS = ("boundary", "fitness", "loss", "candidates", "insight")
 
 
 class MainWindow(ProjectFilesMixin, QMainWindow):
@@ -121,11 +125,13 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
         a.start.triggered.connect(self.start_run)
         a.pause.triggered.connect(self.toggle_pause)
         a.stop.triggered.connect(self.controller.stop)
-        a.reset_layout.triggered.connect(lambda: self.restoreState(self._default_state,
-                                                                   LAYOUT_VERSION))
+        a.reset_layout.triggered.connect(lambda: reset_layout(self, self.docks,
+                                                              self._default_state))
         a.about.triggered.connect(lambda: show_about(self, self.status.device_name))
         a.follow_best.triggered.connect(self.follow_best)
         a.continue_run.triggered.connect(self.continue_run)
+        a.playground.triggered.connect(lambda: open_playground(self))
+        connect_exports(self)
         self.search_panel.changed.connect(self._revalidate)
         c = self.controller
         c.dataReady.connect(self._on_data_ready)
@@ -139,6 +145,7 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
         super().paintEvent(event)
         if not self._loading_started:  # after the first paint: the window is on screen
             self._loading_started = True
+            place_insight(self, self.docks)
             QTimer.singleShot(0, self._start_loading)
 
     def _start_loading(self) -> None:
@@ -146,17 +153,21 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
             self.loader.start()
 
     def _on_ui_ready(self) -> None:
+        from neurolab.ui.insight.panel import InsightPanel
         from neurolab.ui.panels.data_panel import DataPanel
         from neurolab.ui.plots import BoundaryPlot, CandidatesTable, FitnessPlot, LossPlot
 
         self.data_panel = DataPanel()
         self.docks["data"].setWidget(self.data_panel)
         self.plots = {"boundary": BoundaryPlot(), "fitness": FitnessPlot(), "loss": LossPlot(),
-                      "candidates": CandidatesTable()}
+                      "candidates": CandidatesTable(), "insight": InsightPanel()}
         for name, plot in self.plots.items():
             self.docks[name].setWidget(plot)
         self.call_plots("reset", None, self._metric)
-        self.plots["candidates"].candidateSelected.connect(self.show_candidate)
+        self.plots["candidates"].candidateSelected.connect(self.plots["insight"].inspect)
+        self.plots["insight"].candidateInspected.connect(self._on_inspected)
+        # A double-click on a row brings the inspector to the front (a click only selects).
+        self.plots["candidates"].view.doubleClicked.connect(self.docks["insight"].raise_)
         self.data_panel.changed.connect(self._revalidate)
         self.data_panel.changed.connect(self._preview_data)
         self.ui_ready = True
@@ -275,6 +286,12 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
             self.plots["boundary"].watch(None)
             self.plots["candidates"].select_candidate(None)
 
+    def _on_inspected(self, candidate_id: int) -> None:
+        """A candidate chosen in any view: its row is selected, its boundary shown."""
+        self.plots["candidates"].select_candidate(candidate_id)
+        if self.plots["boundary"].watched != candidate_id:
+            self.show_candidate(candidate_id)
+
     def toggle_pause(self) -> None:
         if self.controller.is_paused():
             self.controller.resume()
@@ -386,6 +403,8 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
         save_layout(self, self.settings, self.raw_spec())
         self._redraw_timer.stop()
         self.loader.wait()  # an import in flight cannot be cancelled; it ends in seconds
+        if getattr(self, "playground", None) is not None:
+            self.playground.close()  # stops its training thread before the window goes
         wait_for_background(self)
         self.session.discard()
         event.accept()

@@ -16,12 +16,16 @@ class Actions:
     save: QAction
     save_as: QAction
     export: QAction
+    export_model: QAction
+    export_csv: QAction
+    export_plots: QAction
     quit: QAction
     start: QAction
     pause: QAction
     stop: QAction
     continue_run: QAction
     follow_best: QAction
+    playground: QAction
     reset_layout: QAction
     about: QAction
     recent: QMenu
@@ -51,6 +55,10 @@ def build_actions(window: QMainWindow) -> Actions:
         save_as=action("Save &As…", "Ctrl+Shift+S"),
         export=action("&Export summary…", "Ctrl+E",
                       tip="Write a Markdown summary of the latest run"),
+        export_model=action("Export &model weights…",
+                            tip="The inspected (or best) candidate's stored weights, safetensors"),
+        export_csv=action("Export candidates as &CSV…"),
+        export_plots=action("Export &plots (PNG and SVG)…"),
         quit=action("&Quit", "Ctrl+Q"),
         start=action("Start", "F5", sp.SP_MediaPlay, "Start evolving networks"),
         pause=action("Pause", "F6", sp.SP_MediaPause, "Pause or resume the run"),
@@ -61,6 +69,8 @@ def build_actions(window: QMainWindow) -> Actions:
                             "generation"),
         follow_best=action("Show the &best network", "Ctrl+B",
                            tip="The boundary plot follows the best network so far"),
+        playground=action("&Playground", "Ctrl+P",
+                          tip="Build one network by hand, train it, watch it learn"),
         reset_layout=action("Reset layout"),
         about=action("&About NeuroLab", "F1"),
         recent=QMenu("Open &Recent", window),
@@ -76,7 +86,9 @@ def build_menus(window: QMainWindow, acts: Actions, dock_toggles: list[QAction])
     file.addActions([acts.new, acts.open])
     file.addMenu(acts.recent)
     file.addSeparator()
-    file.addActions([acts.save, acts.save_as, acts.export])
+    file.addActions([acts.save, acts.save_as])
+    file.addSeparator()
+    file.addActions([acts.export, acts.export_model, acts.export_csv, acts.export_plots])
     file.addSeparator()
     file.addAction(acts.quit)
     run = bar.addMenu("&Run")
@@ -86,6 +98,7 @@ def build_menus(window: QMainWindow, acts: Actions, dock_toggles: list[QAction])
     view = bar.addMenu("&View")
     view.addActions(dock_toggles)
     view.addSeparator()
+    view.addAction(acts.playground)
     view.addAction(acts.reset_layout)
     bar.addMenu("&Help").addAction(acts.about)
 
@@ -102,5 +115,7 @@ def build_toolbar(window: QMainWindow, acts: Actions) -> QToolBar:
         start.setObjectName("startButton")  # the big green button (style.qss)
     bar.addSeparator()
     bar.addActions([acts.open, acts.save])
+    bar.addSeparator()
+    bar.addAction(acts.playground)
     window.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
     return bar

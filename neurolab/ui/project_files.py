@@ -79,6 +79,7 @@ class ProjectFilesMixin:
         data = run.spec.get("data", {})
         self.apply_data(data, run.spec.get("task") if data.get("csv") else None)
         self.call_plots("reset", None, run.metric)
+        self.plots["insight"].set_source(snapshot.path, run.run_id, run.metric)
         self.call_plots("load", snapshot.records, snapshot.generations)
         # 'running' in a file nobody is writing means the writer died: it was interrupted.
         self.status.run_ended("interrupted" if snapshot.interrupted else run.status, run.seconds)
@@ -94,6 +95,7 @@ class ProjectFilesMixin:
         self._update_actions()
         if best is not None:
             self.show_candidate(best.candidate_id, label="best")
+            self.plots["insight"].inspect(best.candidate_id)
 
     def show_candidate(self: MainWindow, candidate_id: int, label: str = "") -> None:
         """Watch a candidate's boundary; for a stored run, compute it from its saved weights."""

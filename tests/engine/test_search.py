@@ -65,3 +65,21 @@ def test_deap_does_not_disturb_global_random():
     random.seed(123)
     drive(make_engine(_spec("ga")))
     assert [random.random() for _ in range(3)] == expected
+
+
+def test_ga_starts_from_seed_genomes():
+    from neurolab.errors import SpecError
+    from neurolab.genome import Genome, LayerGene
+
+    hand_made = Genome((LayerGene(8, "tanh"), LayerGene(8, "tanh")), learning_rate=0.03)
+    engine = make_engine(_spec("ga", seeds=[hand_made.to_dict()]))
+    first = engine.ask()
+    assert first[0].genome == hand_made and first[0].origin == "seeded"
+    assert len(first) == 12 and all(p.origin == "random" for p in first[1:])
+    # Outside the search space, a seed is moved to its nearest genome inside.
+    wide = Genome((LayerGene(500, "tanh"),))
+    assert make_engine(_spec("ga", seeds=[wide.to_dict()])).ask()[0].genome.layers[0].width == 64
+    with pytest.raises(SpecError, match="GA run only"):
+        _spec("optuna", seeds=[hand_made.to_dict()])
+    with pytest.raises(SpecError, match="engine.seeds: not a genome"):
+        make_engine(_spec("ga", seeds=[{"layers": []}]))

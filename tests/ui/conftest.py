@@ -63,3 +63,28 @@ def window_factory(qtbot, settings, monkeypatch) -> Iterator[Callable[[], object
 def main_window(window_factory):
     """One real, fully loaded main window (Data panel, plots and engine ready)."""
     return window_factory()
+
+
+@pytest.fixture(scope="session")
+def ga_project(tmp_path_factory):
+    """A real small GA run on moons (3 generations of 6, ~3 s), shared by the insight tests."""
+    from tests.ui.real_runs import run_small
+
+    return run_small(tmp_path_factory.mktemp("ga") / "ga.nlab")
+
+
+@pytest.fixture(scope="session")
+def optuna_project(tmp_path_factory):
+    """A real small Optuna (TPE) run on moons (3 generations of 6)."""
+    from tests.ui.real_runs import run_small
+
+    return run_small(tmp_path_factory.mktemp("optuna") / "optuna.nlab", "optuna")
+
+
+@pytest.fixture(scope="session")
+def regression_project(tmp_path_factory):
+    """A real small GA run on the 1-D sine regression toy (2 generations of 6)."""
+    from tests.ui.real_runs import run_small
+
+    overrides = {"data": {"name": "sine", "params": {"n_samples": 300}}, "budget.generations": 2}
+    return run_small(tmp_path_factory.mktemp("sine") / "sine.nlab", **overrides)

@@ -53,6 +53,7 @@ def assert_views_hold(window, n_candidates: int) -> None:
     assert has_curve_data(plots["fitness"])
     assert has_curve_data(plots["loss"])
     assert plots["boundary"].image.isVisible()
+    assert len(plots["insight"].records) == n_candidates  # the Insight dock follows runs too
 
 
 # --- start-up and the spec ------------------------------------------------------------------
