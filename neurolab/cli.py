@@ -42,6 +42,18 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--budget-seconds", type=float, metavar="S", help="stop after S seconds")
     run.add_argument("--workers", type=int, metavar="N", help="1 = in-process; more = a pool")
     run.add_argument("--device", metavar="auto|cpu|cuda|cuda:N")
+    run.add_argument(
+        "--candidate-timeout",
+        type=float,
+        metavar="S",
+        help="fail a candidate that trains longer than S seconds (implies a worker process)",
+    )
+    run.add_argument(
+        "--memory-limit",
+        type=int,
+        metavar="MB",
+        help="fail a candidate whose worker allocates more than MB megabytes beyond its start",
+    )
     run.add_argument("--seed", type=int, metavar="N")
     run.add_argument("--out", metavar="FILE.nlab", help="project file (default: NAME.nlab)")
     run.add_argument("--json", action="store_true", help="print one JSON object on stdout")
@@ -117,6 +129,8 @@ def _spec_from_args(args: argparse.Namespace):
         ("budget_seconds", "budget.seconds"),
         ("workers", "execution.workers"),
         ("device", "execution.device"),
+        ("candidate_timeout", "execution.candidate_timeout"),
+        ("memory_limit", "execution.memory_limit_mb"),
         ("seed", "seed"),
     ):
         if getattr(args, flag) is not None:

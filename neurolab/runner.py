@@ -31,7 +31,7 @@ from neurolab.events import (
     RunStarted,
     StateChanged,
 )
-from neurolab.execution import CandidateTask, Executor, make_executor
+from neurolab.execution import CandidateTask, Executor, WorkerLimits, make_executor
 from neurolab.model import parameter_count, resolve_device
 from neurolab.search import WORST_FITNESS, Evaluation, Proposal, SearchEngine, make_engine
 from neurolab.spec import ExperimentSpec
@@ -158,8 +158,10 @@ class Runner:
             )
         )
         status = "interrupted"
+        execution = spec.execution
+        limits = WorkerLimits(execution.candidate_timeout, execution.memory_limit_mb)
         executor = make_executor(
-            data, device, spec.execution.workers, self._emit, spec.execution.batching == "auto"
+            data, device, execution.workers, self._emit, execution.batching == "auto", limits
         )
         with self._lock:
             self._executor = executor
