@@ -23,20 +23,25 @@ from multiprocessing.connection import Connection, wait
 from neurolab.data.dataset import PreparedData
 from neurolab.events import EventSink
 from neurolab.execution.base import WorkerLimits
-from neurolab.execution.worker import CandidateTask, WorkerContext, batchable
+from neurolab.execution.worker import OUT_OF_MEMORY, CandidateTask, WorkerContext, batchable
 from neurolab.genome import Genome
 from neurolab.train.trainer import TrainResult
 
 _CANCEL, _PAUSE, _RESUME, _QUIT, _READY = "cancel", "pause", "resume", "quit", "ready"
+EXIT_OUT_OF_MEMORY = 75  # a worker whose candidate's allocation failed exits with this
 
 
-def _worker_main(conn: Connection, data: PreparedData, device: str, threads: int) -> None:
+def _worker_main(
+    conn: Connection, data: PreparedData, device: str, threads: int, memory_mb: int | None
+) -> None:
     """Worker process: loop over tasks until told to quit or the parent goes away."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     import torch
 
     torch.set_num_threads(threads)
     context = WorkerContext(data, device)
+    if memory_mb is not None and not device.startswith("cuda"):  # CUDA maps huge address ranges
+        _limit_address_space(memory_mb)
     conn.send(_READY)  # timeouts count from here, not from the spawn (importing torch takes s)
     paused = quitting = False
     cancelled_ids: set[int] = set()
@@ -80,18 +85,41 @@ def _worker_main(conn: Connection, data: PreparedData, device: str, threads: int
             ]
         try:
             for task, result in zip(tasks, results, strict=True):
+                if (result.error or "").startswith(OUT_OF_MEMORY):
+                    continue  # the parent fails it when this process exits, below
                 if batched:
                     context.send_final_boundary(task, result, conn.send)
                 conn.send(("done", task.candidate_id, result))
         except OSError:
             return  # the parent is gone
+        if any((result.error or "").startswith(OUT_OF_MEMORY) for result in results):
+            conn.close()
+            os._exit(EXIT_OUT_OF_MEMORY)  # a fresh worker, rather than a fragmented heap
+
+
+def _limit_address_space(megabytes: int) -> None:
+    """Let this process map at most `megabytes` more than it has now (Linux; else no limit)."""
+    import resource
+
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            now = next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmSize"))
+    except (OSError, StopIteration):
+        return
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    soft = now + (megabytes << 20)
+    if hard != resource.RLIM_INFINITY:
+        soft = min(soft, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 
 class _Worker:
-    def __init__(self, ctx, data: PreparedData, device: str, threads: int) -> None:
+    def __init__(
+        self, ctx, data: PreparedData, device: str, threads: int, memory_mb: int | None
+    ) -> None:
         self.conn, child = ctx.Pipe()
         self.process = ctx.Process(
-            target=_worker_main, args=(child, data, device, threads), daemon=True
+            target=_worker_main, args=(child, data, device, threads, memory_mb), daemon=True
         )
         self.process.start()
         child.close()
@@ -131,7 +159,8 @@ class ProcessPoolExecutor:
         self._crashes_in_a_row = 0
 
     def _spawn(self, index: int) -> _Worker:
-        worker = _Worker(self._ctx, self._data, worker_device(self.device, index), self._threads)
+        device = worker_device(self.device, index)
+        worker = _Worker(self._ctx, self._data, device, self._threads, self.limits.memory_limit_mb)
         worker.index = index
         return worker
 
@@ -249,6 +278,11 @@ class ProcessPoolExecutor:
             code = worker.process.exitcode
             if worker.kill_at < math.inf:  # killed for its timeout: not a crash
                 reason = self._timeout_reason(worker, killed=True)
+            elif code == EXIT_OUT_OF_MEMORY:  # its allocation failed: not a crash either
+                reason = (
+                    f"{OUT_OF_MEMORY}: it needed more than the memory limit of "
+                    f"{self.limits.memory_limit_mb} MB per worker; its worker was replaced"
+                )
             else:
                 reason = _death_reason(code)
                 self._crashes_in_a_row += 1

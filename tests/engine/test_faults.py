@@ -62,11 +62,17 @@ def run_with_faults(tmp_path, faults: dict[int, str], *flags: str):
     return result, records
 
 
-def test_a_raising_and_an_exiting_worker_leave_the_run_alive(tmp_path):
-    result, records = run_with_faults(tmp_path, {2: "exit", 4: "raise"})
+def test_a_raising_an_exiting_and_a_memory_hungry_worker_leave_the_run_alive(tmp_path):
+    result, records = run_with_faults(
+        tmp_path, {2: "exit", 3: "alloc", 4: "raise"}, "--memory-limit", "300"
+    )
     assert "exited unexpectedly (exit code 1)" in records[2].error
     assert "RuntimeError: injected fault" in records[4].error
-    assert "candidate 2 failed" in result.stderr
+    # The hoarder's allocation failed at the limit (not the machine's OOM killer).
+    hoarder = records[3]
+    assert hoarder.error.startswith("out of memory: it needed more than the memory limit of 300")
+    assert "its worker was replaced" in hoarder.error
+    assert "candidate 2 failed" in result.stderr and "candidate 3 failed" in result.stderr
 
 
 def test_candidates_past_the_timeout_fail_and_a_hung_worker_is_replaced(tmp_path):
