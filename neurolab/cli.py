@@ -166,8 +166,8 @@ def _run(args: argparse.Namespace) -> int:
     out = Path(args.out or f"{spec.name}.nlab")
     # Check everything a user can get wrong before the project file is touched.
     data = load_data(spec.data, spec.task, spec.seed)
-    if out.exists():
-        ProjectStore(out, create=False).close()  # refuses a file that is not a project
+    # Refuses a file that is not a project, or one (or a folder) that cannot be written.
+    ProjectStore(out).close()
     return _execute(Runner(spec, out, data=data), args.json)
 
 

@@ -167,16 +167,22 @@ class Runner:
             self._executor = executor
             if self._paused:
                 executor.pause()
+        ended = False
         try:
             while not engine.done() and not self._stop.is_set() and not state.out_of_time():
                 if not self._generation(store, run_id, engine, executor, state):
                     break
             status = "stopped" if self._stop.is_set() or state.out_of_time() else "finished"
+            ended = True
         finally:
             with self._lock:
                 self._executor = None
             executor.close()
-            store.finish_run(run_id, status, state.elapsed())
+            try:
+                store.finish_run(run_id, status, state.elapsed())
+            except ProjectFileError:
+                if ended:  # else the file's first error (a full disk, say) is the one to show
+                    raise
         best = store.best(run_id)
         summary = RunFinished(
             run_id, status, best, state.done, state.failed, state.elapsed(), str(self.project)

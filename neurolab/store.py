@@ -107,6 +107,9 @@ class ProjectStore:
             _check_header(self.path)
         try:
             self._db = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
+        except sqlite3.DatabaseError as exc:
+            raise _open_error(self.path, exc) from None
+        try:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("PRAGMA foreign_keys=ON")
@@ -114,8 +117,15 @@ class ProjectStore:
                 self._check_version()
             else:
                 self._create()
-        except sqlite3.DatabaseError as exc:
-            raise ProjectFileError(f"{self.path}: cannot be opened as a project ({exc})") from None
+        except (sqlite3.DatabaseError, ProjectFileError) as exc:
+            self._db.close()  # a refused file is not held open...
+            if not exists:  # ... and one we could not set up is not left behind
+                with contextlib.suppress(OSError):
+                    self.path.unlink(missing_ok=True)
+                    remove_sidecars(self.path)
+            if isinstance(exc, ProjectFileError):
+                raise
+            raise _open_error(self.path, exc) from None
 
     # --- opening ------------------------------------------------------------------------
     def _create(self) -> None:
@@ -154,12 +164,19 @@ class ProjectStore:
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
-        """One committed transaction; a failed write becomes a message for the user."""
+        """One committed transaction; a failed write becomes a message for the user.
+
+        SQLite rolls a failed transaction back whole, so what was committed before (every
+        finished candidate) stays intact and readable.
+        """
         try:
             with self._db:
                 yield self._db
-        except sqlite3.OperationalError as exc:
-            raise ProjectFileError(f"{self.path}: cannot write ({exc})") from None
+        except sqlite3.DatabaseError as exc:
+            reason = _disk_problem(exc) or str(exc)
+            raise ProjectFileError(
+                f"{self.path}: cannot write: {reason}; everything saved before is kept"
+            ) from None
 
     def _write(self, sql: str, args: tuple = ()) -> sqlite3.Cursor:
         with self._transaction() as db:
@@ -331,6 +348,33 @@ def _record(row: tuple) -> CandidateRecord:
         origin=row[13],
         error=row[14],
     )
+
+
+def remove_sidecars(path: Path) -> None:
+    """Delete SQLite's side files of `path` (a stale WAL must never meet another file)."""
+    for suffix in ("-wal", "-shm", "-journal"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+
+
+def _open_error(path: Path, exc: sqlite3.Error) -> ProjectFileError:
+    reason = _disk_problem(exc)
+    if reason is not None:
+        return ProjectFileError(f"{path}: cannot open it for writing: {reason}")
+    return ProjectFileError(f"{path}: cannot be opened as a project ({exc})")
+
+
+def _disk_problem(exc: sqlite3.Error) -> str | None:
+    """What a user can fix, in words, for SQLite's I/O errors; None for anything else."""
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    if name.startswith("SQLITE_FULL"):
+        return "the disk is full (free some space)"
+    if name.startswith("SQLITE_READONLY"):
+        return "the file or its folder is read-only"
+    if name.startswith("SQLITE_CANTOPEN"):
+        return "the file or its folder is missing or read-only"
+    if name.startswith("SQLITE_IOERR"):
+        return f"a disk error ({exc})"
+    return None
 
 
 def _check_header(path: Path) -> None:

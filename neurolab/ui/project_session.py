@@ -55,9 +55,9 @@ class ProjectSession:
             if self.working.exists():
                 copy_project(self.working, target)
             else:
-                from neurolab.store import ProjectStore
+                from neurolab.store import ProjectStore, remove_sidecars
 
-                _remove_sidecars(target)
+                remove_sidecars(target)
                 target.unlink(missing_ok=True)
                 ProjectStore(target, create=True).close()  # an empty project, runs follow
         self.path = target
@@ -87,6 +87,7 @@ def copy_project(source: Path, target: Path) -> None:
     writes next to the target and renames, so a failed save leaves the old file as it was.
     """
     from neurolab.errors import ProjectFileError
+    from neurolab.store import remove_sidecars
 
     partial = target.with_name(target.name + ".saving")
     try:
@@ -99,16 +100,11 @@ def copy_project(source: Path, target: Path) -> None:
         finally:
             dst.close()
             src.close()
-        _remove_sidecars(target)  # a stale WAL of the old file must not meet the new one
+        remove_sidecars(target)  # a stale WAL of the old file must not meet the new one
         os.replace(partial, target)
     except (OSError, sqlite3.Error) as exc:
         partial.unlink(missing_ok=True)
         raise ProjectFileError(f"{target}: cannot save the project here ({exc})") from None
-
-
-def _remove_sidecars(path: Path) -> None:
-    for suffix in ("-wal", "-shm"):
-        Path(str(path) + suffix).unlink(missing_ok=True)
 
 
 @dataclass
@@ -138,8 +134,9 @@ def read_project(path: Path) -> ProjectSnapshot:
         run = store.latest_run()
         if run is None:
             return ProjectSnapshot(path, None)
-        return ProjectSnapshot(path, run, store.candidates(run.run_id),
-                               store.generations(run.run_id))
+        return ProjectSnapshot(
+            path, run, store.candidates(run.run_id), store.generations(run.run_id)
+        )
 
 
 @dataclass(frozen=True)
