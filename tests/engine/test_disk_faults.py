@@ -25,7 +25,7 @@ from tests.engine.conftest import tiny_spec
 TINY = ["--dataset", "xor", "--population", "4", "--generations", "2", "--seed", "1"]
 
 
-def _intact(path: Path) -> list[int]:
+def intact(path: Path) -> list[int]:
     """Ids of the stored candidates, after SQLite's own integrity check."""
     db = sqlite3.connect(path)
     try:
@@ -36,7 +36,7 @@ def _intact(path: Path) -> list[int]:
         return [r.candidate_id for r in store.candidates(store.latest_run().run_id)]
 
 
-class _SmallDisk(ProjectStore):
+class SmallDisk(ProjectStore):
     """The run's store, with room for only a few more pages (4 KiB each) in the file."""
 
     def __init__(self, path, **kwargs):
@@ -49,7 +49,7 @@ def test_a_full_disk_stops_the_run_with_a_clear_error_and_keeps_every_finished_c
     tmp_path, monkeypatch
 ):
     path = tmp_path / "full.nlab"
-    monkeypatch.setattr(neurolab.runner, "ProjectStore", _SmallDisk)
+    monkeypatch.setattr(neurolab.runner, "ProjectStore", SmallDisk)
     stored = []
     runner = Runner(
         tiny_spec(**{"budget.generations": 50}),
@@ -61,11 +61,11 @@ def test_a_full_disk_stops_the_run_with_a_clear_error_and_keeps_every_finished_c
     assert "everything saved before is kept" in str(error.value)
     assert len(error.value.args[0].splitlines()) == 1
     assert stored, "the disk filled before the first candidate; nothing was tested"
-    assert _intact(path) == stored  # every candidate reported finished is in the file
+    assert intact(path) == stored  # every candidate reported finished is in the file
     # With room again, the run continues from there and finishes.
     monkeypatch.setattr(neurolab.runner, "ProjectStore", ProjectStore)
     resumed = Runner.resuming(path).run()
-    assert resumed.status == "finished" and _intact(path)[: len(stored)] == stored
+    assert resumed.status == "finished" and intact(path)[: len(stored)] == stored
 
 
 @pytest.fixture
@@ -126,6 +126,6 @@ def test_a_really_full_disk_through_the_cli(tmp_path):
         last = result.stderr.strip().splitlines()[-1]
         assert last.startswith("neurolab-run: error: ") and "the disk is full" in last
         (folder / "filler").unlink()
-        assert len(_intact(out)) >= 4  # at least the first generation is there, readable
+        assert len(intact(out)) >= 4  # at least the first generation is there, readable
     finally:
         subprocess.run(["umount", str(folder)], check=True)
