@@ -80,8 +80,11 @@ class Runner:
         """A Runner that continues the project's latest run from its last complete step."""
         with ProjectStore(project, create=False) as store:
             run = store.latest_run()
-        if run is None:
-            raise ProjectFileError(f"{project}: the project holds no run to continue")
+            if run is None:
+                raise ProjectFileError(f"{project}: the project holds no run to continue")
+            # Read what resuming needs now: a damaged file is refused before any work starts.
+            store.engine_state(run.run_id)
+            store.candidates(run.run_id)
         spec = ExperimentSpec.from_dict(run.spec)
         return cls(spec, project, sinks, resume_run=run.run_id, **kwargs)
 

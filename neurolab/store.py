@@ -21,12 +21,19 @@ from typing import TYPE_CHECKING, Any
 
 from neurolab.errors import ProjectFileError
 from neurolab.events import CandidateRecord, GenerationFinished
+from neurolab.store_checks import (
+    check_header,
+    disk_problem,
+    json_cell,
+    open_error,
+    remove_sidecars,
+    text_cell,
+)
 
 if TYPE_CHECKING:
     import torch
 
 SCHEMA_VERSION = 1
-_SQLITE_MAGIC = b"SQLite format 3\x00"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -104,11 +111,11 @@ class ProjectStore:
         if not exists and not create:
             raise ProjectFileError(f"{self.path}: no such project file")
         if exists:
-            _check_header(self.path)
+            check_header(self.path)
         try:
             self._db = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
         except sqlite3.DatabaseError as exc:
-            raise _open_error(self.path, exc) from None
+            raise open_error(self.path, exc) from None
         try:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
@@ -125,7 +132,7 @@ class ProjectStore:
                     remove_sidecars(self.path)
             if isinstance(exc, ProjectFileError):
                 raise
-            raise _open_error(self.path, exc) from None
+            raise open_error(self.path, exc) from None
 
     # --- opening ------------------------------------------------------------------------
     def _create(self) -> None:
@@ -143,7 +150,8 @@ class ProjectStore:
             row = None
         if row is None:
             raise ProjectFileError(f"{self.path}: an SQLite file, but not a NeuroLab project")
-        version = int(row[0])
+        with self._reading():
+            version = int(text_cell(row[0]))
         if version > SCHEMA_VERSION:
             raise ProjectFileError(
                 f"{self.path}: written by a newer NeuroLab (project format {version}, this "
@@ -173,9 +181,21 @@ class ProjectStore:
             with self._db:
                 yield self._db
         except sqlite3.DatabaseError as exc:
-            reason = _disk_problem(exc) or str(exc)
+            reason = disk_problem(exc) or str(exc)
             raise ProjectFileError(
                 f"{self.path}: cannot write: {reason}; everything saved before is kept"
+            ) from None
+
+    @contextmanager
+    def _reading(self) -> Iterator[None]:
+        """Rows that are not what NeuroLab writes (bytes where text belongs, text that is not
+        JSON of the right shape: a damaged or hostile file) are refused, never interpreted."""
+        try:
+            yield
+        except (ValueError, TypeError, KeyError, IndexError) as exc:
+            raise ProjectFileError(
+                f"{self.path}: damaged or not written by NeuroLab ({type(exc).__name__}: "
+                f"{str(exc)[:80]}); refused"
             ) from None
 
     def _write(self, sql: str, args: tuple = ()) -> sqlite3.Cursor:
@@ -267,10 +287,20 @@ class ProjectStore:
             "SELECT id, spec, status, metric, device, data_notes, started, seconds FROM runs"
             " ORDER BY id"
         ).fetchall()
-        return [
-            RunInfo(r[0], json.loads(r[1]), r[2], r[3], r[4], tuple(json.loads(r[5])), r[6], r[7])
-            for r in rows
-        ]
+        with self._reading():
+            return [
+                RunInfo(
+                    r[0],
+                    json_cell(r[1], dict),
+                    text_cell(r[2]),
+                    text_cell(r[3]),
+                    text_cell(r[4]),
+                    tuple(json_cell(r[5], list)),
+                    r[6],
+                    r[7],
+                )
+                for r in rows
+            ]
 
     def latest_run(self) -> RunInfo | None:
         runs = self.runs()
@@ -283,7 +313,8 @@ class ProjectStore:
             " FROM candidates WHERE run_id=? ORDER BY id",
             (run_id,),
         ).fetchall()
-        return [_record(row) for row in rows]
+        with self._reading():
+            return [_record(row) for row in rows]
 
     def generations(self, run_id: int) -> list[GenerationFinished]:
         rows = self._db.execute(
@@ -300,7 +331,8 @@ class ProjectStore:
             " IS NOT NULL ORDER BY generation DESC LIMIT 1",
             (run_id,),
         ).fetchone()
-        return (row[0], json.loads(row[1])) if row else None
+        with self._reading():
+            return (row[0], json_cell(row[1], dict)) if row else None
 
     def best(self, run_id: int) -> CandidateRecord | None:
         """The finished candidate with the highest validation metric (ties: the earliest)."""
@@ -311,7 +343,8 @@ class ProjectStore:
             " ORDER BY val_metric DESC, id ASC LIMIT 1",
             (run_id,),
         ).fetchone()
-        return _record(row) if row else None
+        with self._reading():
+            return _record(row) if row else None
 
     def load_weights(self, run_id: int, candidate_id: int) -> dict[str, torch.Tensor] | None:
         row = self._db.execute(
@@ -323,7 +356,8 @@ class ProjectStore:
         from safetensors.torch import load as safetensors_load  # torch only when needed
 
         if row[0] != "safetensors":
-            raise ProjectFileError(f"{self.path}: weights in unknown format {row[0]!r} refused")
+            shown = repr(row[0])[:40] if isinstance(row[0], str) else "(not text)"
+            raise ProjectFileError(f"{self.path}: weights in unknown format {shown} refused")
         try:
             return safetensors_load(bytes(row[1]))
         except Exception as exc:  # malformed bytes from a damaged or hostile file
@@ -334,54 +368,17 @@ def _record(row: tuple) -> CandidateRecord:
     return CandidateRecord(
         candidate_id=row[0],
         generation=row[1],
-        genome=json.loads(row[2]),
-        status=row[3],
+        genome=json_cell(row[2], dict),
+        status=text_cell(row[3]),
         val_metric=row[4],
         test_metric=row[5],
         train_metric=row[6],
         params=row[7],
         epochs=row[8],
         seconds=row[9],
-        train_losses=tuple(json.loads(row[10])),
-        val_losses=tuple(json.loads(row[11])),
-        parents=tuple(json.loads(row[12])),
-        origin=row[13],
-        error=row[14],
+        train_losses=tuple(json_cell(row[10], list)),
+        val_losses=tuple(json_cell(row[11], list)),
+        parents=tuple(json_cell(row[12], list)),
+        origin=text_cell(row[13]),
+        error=None if row[14] is None else text_cell(row[14]),
     )
-
-
-def remove_sidecars(path: Path) -> None:
-    """Delete SQLite's side files of `path` (a stale WAL must never meet another file)."""
-    for suffix in ("-wal", "-shm", "-journal"):
-        Path(str(path) + suffix).unlink(missing_ok=True)
-
-
-def _open_error(path: Path, exc: sqlite3.Error) -> ProjectFileError:
-    reason = _disk_problem(exc)
-    if reason is not None:
-        return ProjectFileError(f"{path}: cannot open it for writing: {reason}")
-    return ProjectFileError(f"{path}: cannot be opened as a project ({exc})")
-
-
-def _disk_problem(exc: sqlite3.Error) -> str | None:
-    """What a user can fix, in words, for SQLite's I/O errors; None for anything else."""
-    name = getattr(exc, "sqlite_errorname", "") or ""
-    if name.startswith("SQLITE_FULL"):
-        return "the disk is full (free some space)"
-    if name.startswith("SQLITE_READONLY"):
-        return "the file or its folder is read-only"
-    if name.startswith("SQLITE_CANTOPEN"):
-        return "the file or its folder is missing or read-only"
-    if name.startswith("SQLITE_IOERR"):
-        return f"a disk error ({exc})"
-    return None
-
-
-def _check_header(path: Path) -> None:
-    try:
-        with path.open("rb") as handle:
-            header = handle.read(len(_SQLITE_MAGIC))
-    except OSError as exc:
-        raise ProjectFileError(f"{path}: cannot read ({exc.strerror})") from None
-    if header != _SQLITE_MAGIC:
-        raise ProjectFileError(f"{path}: not a NeuroLab project file (not an SQLite database)")

@@ -55,7 +55,8 @@ class ProjectSession:
             if self.working.exists():
                 copy_project(self.working, target)
             else:
-                from neurolab.store import ProjectStore, remove_sidecars
+                from neurolab.store import ProjectStore
+                from neurolab.store_checks import remove_sidecars
 
                 remove_sidecars(target)
                 target.unlink(missing_ok=True)
@@ -87,7 +88,7 @@ def copy_project(source: Path, target: Path) -> None:
     writes next to the target and renames, so a failed save leaves the old file as it was.
     """
     from neurolab.errors import ProjectFileError
-    from neurolab.store import remove_sidecars
+    from neurolab.store_checks import remove_sidecars
 
     partial = target.with_name(target.name + ".saving")
     try:

@@ -84,3 +84,22 @@ def test_a_full_disk_during_a_run_is_a_dialog_and_keeps_what_was_saved(
     assert main_window.status.state.text() == "Failed"
     assert main_window.acts.start.isEnabled()
     assert intact(main_window.session.working)  # the candidates finished before are there
+
+
+@pytest.mark.parametrize(("table", "column"), [("candidates", "genome"), ("runs", "spec")])
+def test_a_project_with_a_pickle_payload_is_a_dialog_and_never_runs_it(
+    main_window, tmp_path, monkeypatch, table, column
+):
+    import sqlite3
+
+    from tests.engine.test_untrusted_files import MARKER, PAYLOAD
+    from tests.ui.project_factory import write_project
+
+    monkeypatch.chdir(tmp_path)
+    path = write_project(tmp_path / "hostile.nlab", 20)
+    with sqlite3.connect(path) as db:
+        db.execute(f"UPDATE {table} SET {column} = ?", (sqlite3.Binary(PAYLOAD),))
+    assert not main_window.open_project(path)
+    (box,) = open_message_boxes("errorDialog")
+    assert "damaged or not written by NeuroLab" in box.text() and "refused" in box.text()
+    assert not (tmp_path / MARKER).exists()
