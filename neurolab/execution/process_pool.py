@@ -124,6 +124,7 @@ class _Worker:
         self.process.start()
         child.close()
         self.tasks: list[CandidateTask] = []  # what it trains now (several when batched)
+        self.group = 0  # how many it was given (the timeout scales with it)
         self.index = 0
         self.ready = False  # set up and listening (its first message)
         self.deadline = math.inf  # when its tasks run past the candidate timeout
@@ -197,7 +198,7 @@ class ProcessPoolExecutor:
                 self._start(worker, [self._queue.popleft()])
 
     def _start(self, worker: _Worker, tasks: list[CandidateTask]) -> None:
-        worker.tasks = tasks
+        worker.tasks, worker.group = tasks, len(tasks)
         worker.conn.send(tasks)
         worker.kill_at = math.inf
         self._start_clock(worker)
@@ -205,7 +206,7 @@ class ProcessPoolExecutor:
     def _start_clock(self, worker: _Worker) -> None:
         timeout = self.limits.candidate_timeout
         if timeout is not None and worker.ready and worker.tasks:
-            worker.deadline = time.monotonic() + timeout * len(worker.tasks)
+            worker.deadline = time.monotonic() + timeout * worker.group
         else:
             worker.deadline = math.inf
 
@@ -225,8 +226,8 @@ class ProcessPoolExecutor:
 
     def _timeout_reason(self, worker: _Worker, killed: bool) -> str:
         limit = f"the candidate timeout of {self.limits.candidate_timeout:g} s"
-        if len(worker.tasks) > 1:
-            limit = f"{len(worker.tasks)} × {limit} (a stacked group of {len(worker.tasks)})"
+        if worker.group > 1:
+            limit = f"{worker.group} × {limit} (a stacked group of {worker.group})"
         if killed:
             return f"ran past {limit} and did not stop; its worker was killed and replaced"
         return f"ran past {limit}; stopped"
