@@ -176,12 +176,13 @@ def _resume(args: argparse.Namespace) -> int:
     from neurolab.runner import Runner
     from neurolab.store import ProjectStore
 
-    with ProjectStore(args.project, create=False) as store:
+    with ProjectStore(args.project, read_only=True) as store:
         run = store.latest_run()
         if run is not None and run.status == "finished":
             print(f"run {run.run_id} already finished", file=sys.stderr)
             _print_summary(store, run.run_id, args.json)
             return EXIT_OK
+    ProjectStore(args.project, create=False).close()  # it must be writable to go on
     runner = Runner.resuming(args.project)
     spec = runner.spec
     runner.data = load_data(spec.data, spec.task, spec.seed)
@@ -231,7 +232,7 @@ def _show(args: argparse.Namespace) -> int:
     from neurolab.errors import ProjectFileError
     from neurolab.store import ProjectStore
 
-    with ProjectStore(args.project, create=False) as store:
+    with ProjectStore(args.project, read_only=True) as store:
         run = store.latest_run()
         if run is None:
             raise ProjectFileError(f"{args.project}: the project holds no run yet")

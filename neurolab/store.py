@@ -103,23 +103,32 @@ class RunInfo:
 
 
 class ProjectStore:
-    """One open `.nlab` file. Use as a context manager, or call `close()`."""
+    """One open `.nlab` file. Use as a context manager, or call `close()`.
 
-    def __init__(self, path: str | Path, *, create: bool = True) -> None:
+    `read_only=True` opens an existing file only to read it (`show`, the app's Open), so a
+    project on a read-only disk or share can still be looked at; writes then fail cleanly.
+    """
+
+    def __init__(self, path: str | Path, *, create: bool = True, read_only: bool = False) -> None:
         self.path = Path(path)
+        self.read_only = read_only
         exists = self.path.exists() and self.path.stat().st_size > 0
-        if not exists and not create:
+        if not exists and (read_only or not create):
             raise ProjectFileError(f"{self.path}: no such project file")
         if exists:
             check_header(self.path)
         try:
-            self._db = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
+            if read_only:
+                self._db = _connect_read_only(self.path)
+            else:
+                self._db = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
         except sqlite3.DatabaseError as exc:
             raise open_error(self.path, exc) from None
         try:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute("PRAGMA foreign_keys=ON")
+            if not read_only:
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=NORMAL")
+                self._db.execute("PRAGMA foreign_keys=ON")
             if exists:
                 self._check_version()
             else:
@@ -160,8 +169,9 @@ class ProjectStore:
         # Older versions migrate here as the schema grows.
 
     def close(self) -> None:
-        with contextlib.suppress(sqlite3.DatabaseError):
-            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        if not self.read_only:
+            with contextlib.suppress(sqlite3.DatabaseError):
+                self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         self._db.close()
 
     def __enter__(self) -> ProjectStore:
@@ -362,6 +372,19 @@ class ProjectStore:
             return safetensors_load(bytes(row[1]))
         except Exception as exc:  # malformed bytes from a damaged or hostile file
             raise ProjectFileError(f"{self.path}: stored weights are damaged ({exc})") from None
+
+
+def _connect_read_only(path: Path) -> sqlite3.Connection:
+    """A connection that never writes. A WAL file in a read-only folder without its `-shm`
+    side file cannot be opened even so; then it is read as immutable (nothing can change it)."""
+    uri = path.resolve().as_uri()
+    db = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=30, check_same_thread=False)
+    try:
+        db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return db
+    except sqlite3.OperationalError:
+        db.close()
+    return sqlite3.connect(f"{uri}?immutable=1", uri=True, check_same_thread=False)
 
 
 def _record(row: tuple) -> CandidateRecord:

@@ -131,7 +131,7 @@ def read_project(path: Path) -> ProjectSnapshot:
     """Read the latest run (fast: plain SQLite rows). Raises `ProjectFileError` for bad files."""
     from neurolab.store import ProjectStore
 
-    with ProjectStore(path, create=False) as store:
+    with ProjectStore(path, read_only=True) as store:
         run = store.latest_run()
         if run is None:
             return ProjectSnapshot(path, None)
@@ -162,7 +162,7 @@ def predict_candidate(
     if data is None:
         spec = ExperimentSpec.from_dict(run.spec)
         data = load_data(spec.data, spec.task, spec.seed)
-    with ProjectStore(project, create=False) as store:
+    with ProjectStore(project, read_only=True) as store:
         weights = store.load_weights(run.run_id, record.candidate_id)
     grid = BoundaryGrid.from_data(data)
     if weights is None or grid is None:

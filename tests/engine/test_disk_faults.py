@@ -101,6 +101,12 @@ def test_a_read_only_project_or_folder_is_refused_with_a_clear_line(read_only_fo
         err = capsys.readouterr().err.strip()
         assert len(err.splitlines()) == 1 and "Traceback" not in err
         assert "cannot open it for writing" in err and "read-only" in err, err
+    # Reading still works: `show`, `resume` of the finished run (its summary), the app's Open.
+    from neurolab.ui.project_session import read_project
+
+    assert main(["show", str(project), "--json"]) == 0
+    assert main(["resume", str(project)]) == 0 and "already finished" in capsys.readouterr().err
+    assert len(read_project(project).records) == 6
     assert project.read_bytes() == before
     assert sorted(p.name for p in read_only_folder.iterdir()) == ["p.nlab"]
 
