@@ -53,6 +53,18 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--candidates-per-gpu", type=int, metavar="N", help="worker slots per GPU (CUDA only)"
     )
+    run.add_argument(
+        "--candidate-timeout",
+        type=float,
+        metavar="S",
+        help="fail a candidate that trains longer than S seconds (implies a worker process)",
+    )
+    run.add_argument(
+        "--memory-limit",
+        type=int,
+        metavar="MB",
+        help="fail a candidate whose worker allocates more than MB megabytes beyond its start",
+    )
     run.add_argument("--seed", type=int, metavar="N")
     run.add_argument("--out", metavar="FILE.nlab", help="project file (default: NAME.nlab)")
     run.add_argument("--json", action="store_true", help="print one JSON object on stdout")
@@ -151,6 +163,8 @@ def _spec_from_args(args: argparse.Namespace):
         ("workers", "execution.workers"),
         ("device", "execution.device"),
         ("candidates_per_gpu", "execution.candidates_per_gpu"),
+        ("candidate_timeout", "execution.candidate_timeout"),
+        ("memory_limit", "execution.memory_limit_mb"),
         ("seed", "seed"),
     ):
         if getattr(args, flag) is not None:
@@ -188,8 +202,8 @@ def _run(args: argparse.Namespace) -> int:
     out = Path(args.out or f"{spec.name}.nlab")
     # Check everything a user can get wrong before the project file is touched.
     data = load_data(spec.data, spec.task, spec.seed)
-    if out.exists():
-        ProjectStore(out, create=False).close()  # refuses a file that is not a project
+    # Refuses a file that is not a project, or one (or a folder) that cannot be written.
+    ProjectStore(out).close()
     return _execute(Runner(spec, out, data=data), args.json)
 
 
@@ -198,12 +212,13 @@ def _resume(args: argparse.Namespace) -> int:
     from neurolab.runner import Runner
     from neurolab.store import ProjectStore
 
-    with ProjectStore(args.project, create=False) as store:
+    with ProjectStore(args.project, read_only=True) as store:
         run = store.latest_run()
         if run is not None and run.status == "finished":
             print(f"run {run.run_id} already finished", file=sys.stderr)
             _print_summary(store, run.run_id, args.json)
             return EXIT_OK
+    ProjectStore(args.project, create=False).close()  # it must be writable to go on
     runner = Runner.resuming(args.project)
     spec = runner.spec
     runner.data = load_data(spec.data, spec.task, spec.seed)
@@ -253,7 +268,7 @@ def _show(args: argparse.Namespace) -> int:
     from neurolab.errors import ProjectFileError
     from neurolab.store import ProjectStore
 
-    with ProjectStore(args.project, create=False) as store:
+    with ProjectStore(args.project, read_only=True) as store:
         run = store.latest_run()
         if run is None:
             raise ProjectFileError(f"{args.project}: the project holds no run yet")

@@ -32,7 +32,7 @@ from neurolab.events import (
     RunStarted,
     StateChanged,
 )
-from neurolab.execution import CandidateTask, Executor, make_executor, pool_size
+from neurolab.execution import CandidateTask, Executor, WorkerLimits, make_executor, pool_size
 from neurolab.genome import Genome
 from neurolab.model import parameter_count, resolve_device
 from neurolab.search import WORST_FITNESS, Evaluation, Proposal, SearchEngine, make_engine
@@ -82,8 +82,11 @@ class Runner:
         """A Runner that continues the project's latest run from its last complete step."""
         with ProjectStore(project, create=False) as store:
             run = store.latest_run()
-        if run is None:
-            raise ProjectFileError(f"{project}: the project holds no run to continue")
+            if run is None:
+                raise ProjectFileError(f"{project}: the project holds no run to continue")
+            # Read what resuming needs now: a damaged file is refused before any work starts.
+            store.engine_state(run.run_id)
+            store.candidates(run.run_id)
         spec = ExperimentSpec.from_dict(run.spec)
         return cls(spec, project, sinks, resume_run=run.run_id, **kwargs)
 
@@ -161,28 +164,36 @@ class Runner:
         )
         status = "interrupted"
         execution = spec.execution
+        limits = WorkerLimits(execution.candidate_timeout, execution.memory_limit_mb)
         executor = make_executor(
             data,
             device,
             pool_size(device, execution.workers, execution.candidates_per_gpu),
             self._emit,
             execution.batching == "auto",
+            limits=limits,
             evaluate_only=spec.mode == "neuroevolution",
         )
         with self._lock:
             self._executor = executor
             if self._paused:
                 executor.pause()
+        ended = False
         try:
             while not engine.done() and not self._stop.is_set() and not state.out_of_time():
                 if not self._generation(store, run_id, engine, executor, state):
                     break
             status = "stopped" if self._stop.is_set() or state.out_of_time() else "finished"
+            ended = True
         finally:
             with self._lock:
                 self._executor = None
             executor.close()
-            store.finish_run(run_id, status, state.elapsed())
+            try:
+                store.finish_run(run_id, status, state.elapsed())
+            except ProjectFileError:
+                if ended:  # else the file's first error (a full disk, say) is the one to show
+                    raise
         best = store.best(run_id)
         summary = RunFinished(
             run_id, status, best, state.done, state.failed, state.elapsed(), str(self.project)

@@ -187,7 +187,8 @@ class TrainingSpec(_Section):
 
 
 class ExecutionSpec(_Section):
-    """Where candidates run: `workers` = 1 trains in the runner's process, more uses a pool."""
+    """Where candidates run: `workers` = 1 trains in the runner's process, more uses a pool
+    (and so does a `candidate_timeout` or `memory_limit_mb`, which need a process to enforce)."""
 
     workers: int = Field(1, ge=1, le=256)
     device: str = Field("auto", pattern=r"^(auto|cpu|cuda|cuda:\d+)$")
@@ -197,6 +198,11 @@ class ExecutionSpec(_Section):
     # auto: train a generation's candidates in stacked groups where they allow it (same results
     # on CPU, many times faster for small networks); off: one candidate at a time.
     batching: Literal["auto", "off"] = "auto"
+    # Bounds on one candidate, enforced in worker processes (so either one implies a worker
+    # process even with workers = 1): wall seconds before it is stopped and stored as failed...
+    candidate_timeout: float | None = Field(None, gt=0, le=7 * 24 * 3600)
+    # ... and megabytes a worker may allocate beyond what it holds at start (torch and the data).
+    memory_limit_mb: int | None = Field(None, ge=16, le=1_048_576)
 
 
 class ExperimentSpec(_Section):

@@ -22,12 +22,19 @@ from typing import TYPE_CHECKING, Any
 
 from neurolab.errors import ProjectFileError
 from neurolab.events import CandidateRecord, GenerationFinished
+from neurolab.store_checks import (
+    check_header,
+    disk_problem,
+    json_cell,
+    open_error,
+    remove_sidecars,
+    text_cell,
+)
 
 if TYPE_CHECKING:
     import torch
 
 SCHEMA_VERSION = 2  # 2: generations.diversity and generations.front
-_SQLITE_MAGIC = b"SQLite format 3\x00"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -107,26 +114,46 @@ class RunInfo:
 
 
 class ProjectStore:
-    """One open `.nlab` file. Use as a context manager, or call `close()`."""
+    """One open `.nlab` file. Use as a context manager, or call `close()`.
 
-    def __init__(self, path: str | Path, *, create: bool = True) -> None:
+    `read_only=True` opens an existing file only to read it (`show`, the app's Open), so a
+    project on a read-only disk or share can still be looked at; writes then fail cleanly.
+    """
+
+    def __init__(self, path: str | Path, *, create: bool = True, read_only: bool = False) -> None:
         self.path = Path(path)
+        self.read_only = read_only
+        self._version = SCHEMA_VERSION  # of the open file, once checked
         exists = self.path.exists() and self.path.stat().st_size > 0
-        if not exists and not create:
+        if not exists and (read_only or not create):
             raise ProjectFileError(f"{self.path}: no such project file")
         if exists:
-            _check_header(self.path)
+            check_header(self.path)
         try:
-            self._db = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute("PRAGMA foreign_keys=ON")
+            if read_only:
+                self._db = _connect_read_only(self.path)
+            else:
+                self._db = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
+        except sqlite3.DatabaseError as exc:
+            raise open_error(self.path, exc) from None
+        try:
+            if not read_only:
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=NORMAL")
+                self._db.execute("PRAGMA foreign_keys=ON")
             if exists:
                 self._check_version()
             else:
                 self._create()
-        except sqlite3.DatabaseError as exc:
-            raise ProjectFileError(f"{self.path}: cannot be opened as a project ({exc})") from None
+        except (sqlite3.DatabaseError, ProjectFileError) as exc:
+            self._db.close()  # a refused file is not held open...
+            if not exists:  # ... and one we could not set up is not left behind
+                with contextlib.suppress(OSError):
+                    self.path.unlink(missing_ok=True)
+                    remove_sidecars(self.path)
+            if isinstance(exc, ProjectFileError):
+                raise
+            raise open_error(self.path, exc) from None
 
     # --- opening ------------------------------------------------------------------------
     def _create(self) -> None:
@@ -144,14 +171,17 @@ class ProjectStore:
             row = None
         if row is None:
             raise ProjectFileError(f"{self.path}: an SQLite file, but not a NeuroLab project")
-        version = int(row[0])
+        with self._reading():
+            version = int(text_cell(row[0]))
         if version > SCHEMA_VERSION:
             raise ProjectFileError(
                 f"{self.path}: written by a newer NeuroLab (project format {version}, this "
                 f"version reads up to {SCHEMA_VERSION}); update NeuroLab to open it"
             )
-        if version < SCHEMA_VERSION:
+        self._version = version
+        if version < SCHEMA_VERSION and not self.read_only:
             self._migrate(version)
+            self._version = SCHEMA_VERSION
 
     def _migrate(self, version: int) -> None:
         """Bring an older project file up to this schema, in one transaction."""
@@ -162,8 +192,9 @@ class ProjectStore:
             db.execute("UPDATE meta SET value=? WHERE key='schema_version'", (str(SCHEMA_VERSION),))
 
     def close(self) -> None:
-        with contextlib.suppress(sqlite3.DatabaseError):
-            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        if not self.read_only:
+            with contextlib.suppress(sqlite3.DatabaseError):
+                self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         self._db.close()
 
     def __enter__(self) -> ProjectStore:
@@ -174,12 +205,31 @@ class ProjectStore:
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
-        """One committed transaction; a failed write becomes a message for the user."""
+        """One committed transaction; a failed write becomes a message for the user.
+
+        SQLite rolls a failed transaction back whole, so what was committed before (every
+        finished candidate) stays intact and readable.
+        """
         try:
             with self._db:
                 yield self._db
-        except sqlite3.OperationalError as exc:
-            raise ProjectFileError(f"{self.path}: cannot write ({exc})") from None
+        except sqlite3.DatabaseError as exc:
+            reason = disk_problem(exc) or str(exc)
+            raise ProjectFileError(
+                f"{self.path}: cannot write: {reason}; everything saved before is kept"
+            ) from None
+
+    @contextmanager
+    def _reading(self) -> Iterator[None]:
+        """Rows that are not what NeuroLab writes (bytes where text belongs, text that is not
+        JSON of the right shape: a damaged or hostile file) are refused, never interpreted."""
+        try:
+            yield
+        except (ValueError, TypeError, KeyError, IndexError) as exc:
+            raise ProjectFileError(
+                f"{self.path}: damaged or not written by NeuroLab ({type(exc).__name__}: "
+                f"{str(exc)[:80]}); refused"
+            ) from None
 
     def _write(self, sql: str, args: tuple = ()) -> sqlite3.Cursor:
         with self._transaction() as db:
@@ -290,10 +340,20 @@ class ProjectStore:
             "SELECT id, spec, status, metric, device, data_notes, started, seconds FROM runs"
             " ORDER BY id"
         ).fetchall()
-        return [
-            RunInfo(r[0], json.loads(r[1]), r[2], r[3], r[4], tuple(json.loads(r[5])), r[6], r[7])
-            for r in rows
-        ]
+        with self._reading():
+            return [
+                RunInfo(
+                    r[0],
+                    json_cell(r[1], dict),
+                    text_cell(r[2]),
+                    text_cell(r[3]),
+                    text_cell(r[4]),
+                    tuple(json_cell(r[5], list)),
+                    r[6],
+                    r[7],
+                )
+                for r in rows
+            ]
 
     def latest_run(self) -> RunInfo | None:
         runs = self.runs()
@@ -306,24 +366,32 @@ class ProjectStore:
             " FROM candidates WHERE run_id=? ORDER BY id",
             (run_id,),
         ).fetchall()
-        return [_record(row) for row in rows]
+        with self._reading():
+            return [_record(row) for row in rows]
+
+    def _front_columns(self) -> str:
+        # A format-1 file opened read-only cannot be migrated: it has no fronts or diversity.
+        return "diversity, front" if self._version >= 2 else "NULL, '[]'"
 
     def generations(self, run_id: int) -> list[GenerationFinished]:
         rows = self._db.execute(
             "SELECT generation, best, mean, worst, evaluated, failed, best_so_far,"
-            " best_candidate_id, seconds, diversity, front FROM generations WHERE run_id=?"
-            " ORDER BY generation",
+            f" best_candidate_id, seconds, {self._front_columns()} FROM generations"
+            " WHERE run_id=? ORDER BY generation",
             (run_id,),
         ).fetchall()
-        return [GenerationFinished(*row[:-1], tuple(json.loads(row[-1]))) for row in rows]
+        with self._reading():
+            return [GenerationFinished(*row[:-1], tuple(json_cell(row[-1], list))) for row in rows]
 
     def front(self, run_id: int) -> list[CandidateRecord]:
         """The last generation's Pareto front (NSGA-II), fewest parameters first; else []."""
         row = self._db.execute(
-            "SELECT front FROM generations WHERE run_id=? ORDER BY generation DESC LIMIT 1",
+            f"SELECT {self._front_columns()} FROM generations WHERE run_id=?"
+            " ORDER BY generation DESC LIMIT 1",
             (run_id,),
         ).fetchone()
-        ids = json.loads(row[0]) if row else []
+        with self._reading():
+            ids = json_cell(row[1], list) if row else []
         by_id = {r.candidate_id: r for r in self.candidates(run_id)} if ids else {}
         return [by_id[i] for i in ids if i in by_id]
 
@@ -334,7 +402,8 @@ class ProjectStore:
             " IS NOT NULL ORDER BY generation DESC LIMIT 1",
             (run_id,),
         ).fetchone()
-        return (row[0], json.loads(row[1])) if row else None
+        with self._reading():
+            return (row[0], json_cell(row[1], dict)) if row else None
 
     def best(self, run_id: int) -> CandidateRecord | None:
         """The finished candidate with the highest validation metric (ties: the earliest)."""
@@ -345,7 +414,8 @@ class ProjectStore:
             " ORDER BY val_metric DESC, id ASC LIMIT 1",
             (run_id,),
         ).fetchone()
-        return _record(row) if row else None
+        with self._reading():
+            return _record(row) if row else None
 
     def preprocessing(self, run_id: int) -> dict[str, Any] | None:
         """The run's stored preprocessing, or None (a file written before it was stored)."""
@@ -367,38 +437,42 @@ class ProjectStore:
         from safetensors.torch import load as safetensors_load  # torch only when needed
 
         if row[0] != "safetensors":
-            raise ProjectFileError(f"{self.path}: weights in unknown format {row[0]!r} refused")
+            shown = repr(row[0])[:40] if isinstance(row[0], str) else "(not text)"
+            raise ProjectFileError(f"{self.path}: weights in unknown format {shown} refused")
         try:
             return safetensors_load(bytes(row[1]))
         except Exception as exc:  # malformed bytes from a damaged or hostile file
             raise ProjectFileError(f"{self.path}: stored weights are damaged ({exc})") from None
 
 
+def _connect_read_only(path: Path) -> sqlite3.Connection:
+    """A connection that never writes. A WAL file in a read-only folder without its `-shm`
+    side file cannot be opened even so; then it is read as immutable (nothing can change it)."""
+    uri = path.resolve().as_uri()
+    db = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=30, check_same_thread=False)
+    try:
+        db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return db
+    except sqlite3.OperationalError:
+        db.close()
+    return sqlite3.connect(f"{uri}?immutable=1", uri=True, check_same_thread=False)
+
+
 def _record(row: tuple) -> CandidateRecord:
     return CandidateRecord(
         candidate_id=row[0],
         generation=row[1],
-        genome=json.loads(row[2]),
-        status=row[3],
+        genome=json_cell(row[2], dict),
+        status=text_cell(row[3]),
         val_metric=row[4],
         test_metric=row[5],
         train_metric=row[6],
         params=row[7],
         epochs=row[8],
         seconds=row[9],
-        train_losses=tuple(json.loads(row[10])),
-        val_losses=tuple(json.loads(row[11])),
-        parents=tuple(json.loads(row[12])),
-        origin=row[13],
-        error=row[14],
+        train_losses=tuple(json_cell(row[10], list)),
+        val_losses=tuple(json_cell(row[11], list)),
+        parents=tuple(json_cell(row[12], list)),
+        origin=text_cell(row[13]),
+        error=None if row[14] is None else text_cell(row[14]),
     )
-
-
-def _check_header(path: Path) -> None:
-    try:
-        with path.open("rb") as handle:
-            header = handle.read(len(_SQLITE_MAGIC))
-    except OSError as exc:
-        raise ProjectFileError(f"{path}: cannot read ({exc.strerror})") from None
-    if header != _SQLITE_MAGIC:
-        raise ProjectFileError(f"{path}: not a NeuroLab project file (not an SQLite database)")

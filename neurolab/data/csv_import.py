@@ -35,6 +35,15 @@ _SIGNATURES = {
     b"%PDF": "a PDF document",
     b"SQLite format 3": "an SQLite database (a NeuroLab project?)",
 }
+# Text that is not a table (checked on the start of the decoded text, after blanks).
+_TEXT_SIGNATURES = {
+    ("{", "[{", "[\n", "[ "): "JSON, not CSV (a table needs one row per line)",
+    ("<!doctype html", "<html", "<?xml"): "a web page or XML, not CSV (save the table as CSV)",
+}
+# Larger files would need more memory than the rows are worth here; wider ones stall import
+# and training alike (and rarely come from a table a person can check).
+MAX_FILE_MB = 512
+MAX_COLUMNS = 2_000
 _DECIMAL_COMMA = re.compile(r"^[+-]?\d+(,\d+)?$")
 _RAGGED = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 _UNCLOSED = re.compile(r"EOF inside string starting at row (\d+)")
@@ -84,6 +93,12 @@ def read_table(path: str | Path) -> CsvTable:
 # --- bytes and text ---------------------------------------------------------------------------
 def _read_bytes(path: Path) -> bytes:
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_MB << 20:
+            raise DataError(
+                f"{path.name}: the file is {size / (1 << 20):,.0f} MB, more than NeuroLab reads "
+                f"(at most {MAX_FILE_MB} MB); use a sample of its rows"
+            )
         raw = path.read_bytes()
     except FileNotFoundError:
         raise DataError(f"{path}: file not found; check the path and the file name") from None
@@ -129,6 +144,10 @@ def _decode(raw: bytes, name: str) -> tuple[str, list[str]]:
             "as Windows-1252 or Latin-1; save it as UTF-8 (Excel: 'CSV UTF-8', LibreOffice: "
             "character set 'Unicode (UTF-8)') and load it again"
         ) from None
+    start = text.lstrip()[:20].lower()
+    for starts, what in _TEXT_SIGNATURES.items():
+        if start.startswith(starts):
+            raise DataError(f"{name}: not a CSV table: it looks like {what}")
     if "\r" in text and "\n" not in text:
         text = text.replace("\r", "\n")  # old Mac line ends
     return text, notes
@@ -176,8 +195,10 @@ def _dialect(text: str, name: str, notes: list[str]) -> _Dialect:
     layout = _layout(len(header), rows[1:])
     dialect = _Dialect(name, text, delimiter, layout, offset)
     if layout == "trailing":
-        notes.append(f"ignored the {_DELIMITER_NAMES.get(delimiter, repr(delimiter))} at the "
-                     "end of every line")
+        notes.append(
+            f"ignored the {_DELIMITER_NAMES.get(delimiter, repr(delimiter))} at the "
+            "end of every line"
+        )
     for line, fields in rows[1:]:
         if layout == "plain" and len(fields) > len(header):
             raise dialect.ragged(line, len(fields), len(header))
@@ -247,15 +268,25 @@ def _parse(dialect: _Dialect) -> pd.DataFrame:
     name = dialect.name
     try:
         frame = pd.read_csv(
-            io.StringIO(dialect.text), sep=dialect.delimiter, skipinitialspace=True,
-            low_memory=False, index_col=None if dialect.layout == "row names" else False,
+            io.StringIO(dialect.text),
+            sep=dialect.delimiter,
+            skipinitialspace=True,
+            low_memory=False,
+            index_col=None if dialect.layout == "row names" else False,
         )
     except pd.errors.EmptyDataError:
-        raise DataError(f"{name}: the file is empty; it needs a header line and data rows") from None
+        raise DataError(
+            f"{name}: the file is empty; it needs a header line and data rows"
+        ) from None
     except (pd.errors.ParserError, ValueError, csv.Error) as exc:
         raise _parser_error(str(exc), dialect) from None
     if frame.empty and len(frame.columns):
         raise DataError(f"{name}: the file has a header line but no data rows")
+    if frame.shape[1] > MAX_COLUMNS:
+        raise DataError(
+            f"{name}: {frame.shape[1]:,} columns, more than NeuroLab works with (at most "
+            f"{MAX_COLUMNS:,}); keep the columns that matter and load it again"
+        )
     if dialect.layout == "row names":
         frame = frame.reset_index(drop=True)
     frame.columns = [_column_name(c, i) for i, c in enumerate(frame.columns)]
@@ -276,7 +307,7 @@ def _parser_error(message: str, dialect: _Dialect) -> DataError:
     if unclosed:
         line = _physical_line(dialect, int(unclosed.group(1)) + 1) + dialect.offset
         return DataError(
-            f"{dialect.name}: a quoted value that starts near line {line} is never closed (a \" "
+            f'{dialect.name}: a quoted value that starts near line {line} is never closed (a " '
             "without its partner); fix the quotes and load the file again"
         )
     detail = message.strip().splitlines()[-1] if message.strip() else "unknown problem"
@@ -317,9 +348,7 @@ def _clean_values(table: CsvTable) -> None:
                 frame[name] = pd.to_numeric(text.str.replace(",", ".", regex=False))
                 converted.append(name)
     if converted:
-        table.notes.append(
-            f"read decimal commas (3,5 = 3.5) in {', '.join(map(repr, converted))}"
-        )
+        table.notes.append(f"read decimal commas (3,5 = 3.5) in {', '.join(map(repr, converted))}")
 
 
 def _all_decimal_commas(text: pd.Series) -> bool:
@@ -350,6 +379,10 @@ def _is_row_index(series: pd.Series, name: str) -> bool:
     if not is_index_name(name) or series.isna().any() or not pd.api.types.is_integer_dtype(series):
         return False
     values = series.to_numpy()
-    if len(values) and values[0] in (0, 1) and np.array_equal(values, values[0] + np.arange(len(values))):
+    if (
+        len(values)
+        and values[0] in (0, 1)
+        and np.array_equal(values, values[0] + np.arange(len(values)))
+    ):
         return True
     return is_unnamed(name) and bool(np.all(np.diff(values) > 0))

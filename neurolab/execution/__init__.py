@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from neurolab.data.dataset import PreparedData
 from neurolab.events import EventSink
-from neurolab.execution.base import Executor
+from neurolab.execution.base import Executor, WorkerLimits
 from neurolab.execution.inline import InlineExecutor
 from neurolab.execution.process_pool import ProcessPoolExecutor
 from neurolab.execution.worker import CandidateTask
@@ -14,6 +14,7 @@ __all__ = [
     "Executor",
     "InlineExecutor",
     "ProcessPoolExecutor",
+    "WorkerLimits",
     "make_executor",
     "pool_size",
 ]
@@ -42,8 +43,10 @@ def make_executor(
     emit: EventSink,
     batching: bool = True,
     evaluate_only: bool = False,
+    limits: WorkerLimits | None = None,
 ) -> Executor:
-    """One worker trains inline (no start-up cost); more get a pool of spawned processes.
+    """One worker trains inline (no start-up cost); more get a pool of spawned processes, and
+    so do `limits` (only a separate process can be stopped mid-epoch or bounded in memory).
 
     With `batching`, candidates that allow it train as stacked groups (`train_population`).
     `evaluate_only` (neuroevolution) scores given weights in one forward pass, in-process.
@@ -52,6 +55,6 @@ def make_executor(
         from neurolab.execution.population import PopulationEvaluator
 
         return PopulationEvaluator(data, device, emit)
-    if workers <= 1:
+    if workers <= 1 and not (limits and limits.any):
         return InlineExecutor(data, device, emit, batching)
-    return ProcessPoolExecutor(data, device, emit, workers, batching)
+    return ProcessPoolExecutor(data, device, emit, max(1, workers), batching, limits)

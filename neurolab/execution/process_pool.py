@@ -3,12 +3,15 @@
 Each worker gets the dataset once, at start, then trains one candidate at a time, streaming its
 events back over its own pipe. The parent knows which candidate each worker holds, so a worker
 that dies (an exception in C code, a segfault, the OOM killer) fails exactly that candidate
-with the reason, is replaced, and the run goes on.
+with the reason, is replaced, and the run goes on. The parent also enforces `WorkerLimits`: a
+candidate past its timeout is asked to stop, then its worker is killed and replaced.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import math
 import multiprocessing as mp
 import os
 import signal
@@ -19,19 +22,27 @@ from multiprocessing.connection import Connection, wait
 
 from neurolab.data.dataset import PreparedData
 from neurolab.events import EventSink
-from neurolab.execution.worker import CandidateTask, WorkerContext, batchable
+from neurolab.execution.base import WorkerLimits
+from neurolab.execution.worker import OUT_OF_MEMORY, CandidateTask, WorkerContext, batchable
+from neurolab.genome import Genome
 from neurolab.train.trainer import TrainResult
 
-_CANCEL, _PAUSE, _RESUME, _QUIT = "cancel", "pause", "resume", "quit"
+_CANCEL, _PAUSE, _RESUME, _QUIT, _READY = "cancel", "pause", "resume", "quit", "ready"
+EXIT_OUT_OF_MEMORY = 75  # a worker whose candidate's allocation failed exits with this
 
 
-def _worker_main(conn: Connection, data: PreparedData, device: str, threads: int) -> None:
+def _worker_main(
+    conn: Connection, data: PreparedData, device: str, threads: int, memory_mb: int | None
+) -> None:
     """Worker process: loop over tasks until told to quit or the parent goes away."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     import torch
 
     torch.set_num_threads(threads)
     context = WorkerContext(data, device)
+    if memory_mb is not None and not device.startswith("cuda"):  # CUDA maps huge address ranges
+        _limit_address_space(memory_mb)
+    conn.send(_READY)  # timeouts count from here, not from the spawn (importing torch takes s)
     paused = quitting = False
     cancelled_ids: set[int] = set()
 
@@ -74,23 +85,50 @@ def _worker_main(conn: Connection, data: PreparedData, device: str, threads: int
             ]
         try:
             for task, result in zip(tasks, results, strict=True):
+                if (result.error or "").startswith(OUT_OF_MEMORY):
+                    continue  # the parent fails it when this process exits, below
                 if batched:
                     context.send_final_boundary(task, result, conn.send)
                 conn.send(("done", task.candidate_id, result))
         except OSError:
             return  # the parent is gone
+        if any((result.error or "").startswith(OUT_OF_MEMORY) for result in results):
+            conn.close()
+            os._exit(EXIT_OUT_OF_MEMORY)  # a fresh worker, rather than a fragmented heap
+
+
+def _limit_address_space(megabytes: int) -> None:
+    """Let this process map at most `megabytes` more than it has now (Linux; else no limit)."""
+    import resource
+
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            now = next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmSize"))
+    except (OSError, StopIteration):
+        return
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    soft = now + (megabytes << 20)
+    if hard != resource.RLIM_INFINITY:
+        soft = min(soft, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 
 class _Worker:
-    def __init__(self, ctx, data: PreparedData, device: str, threads: int) -> None:
+    def __init__(
+        self, ctx, data: PreparedData, device: str, threads: int, memory_mb: int | None
+    ) -> None:
         self.conn, child = ctx.Pipe()
         self.process = ctx.Process(
-            target=_worker_main, args=(child, data, device, threads), daemon=True
+            target=_worker_main, args=(child, data, device, threads, memory_mb), daemon=True
         )
         self.process.start()
         child.close()
         self.tasks: list[CandidateTask] = []  # what it trains now (several when batched)
+        self.group = 0  # how many it was given (the timeout scales with it)
         self.index = 0
+        self.ready = False  # set up and listening (its first message)
+        self.deadline = math.inf  # when its tasks run past the candidate timeout
+        self.kill_at = math.inf  # when it is killed if they have not stopped by then
 
 
 class ProcessPoolExecutor:
@@ -103,22 +141,27 @@ class ProcessPoolExecutor:
         emit: EventSink,
         workers: int,
         batching: bool = True,
+        limits: WorkerLimits | None = None,
     ) -> None:
         self.device = device
         self.batching = batching
+        self.limits = limits or WorkerLimits()
         self._data, self._emit = data, emit
         self._ctx = mp.get_context("spawn")
-        # Split the cores so workers do not oversubscribe them.
-        self._threads = max(1, (os.cpu_count() or 1) // workers)
+        # Split the cores so workers do not oversubscribe them; a lone worker (there for its
+        # limits) uses one thread like the inline trainer it stands in for: the same results.
+        self._threads = max(1, (os.cpu_count() or 1) // workers) if workers > 1 else 1
         self._workers = [self._spawn(i) for i in range(workers)]
         self._queue: deque[CandidateTask] = deque()
         self._cancelled = False
         self._dropped: list[CandidateTask] = []  # cancelled one by one before they started
         self._paused = False
+        self._paused_at = 0.0
         self._crashes_in_a_row = 0
 
     def _spawn(self, index: int) -> _Worker:
-        worker = _Worker(self._ctx, self._data, worker_device(self.device, index), self._threads)
+        device = worker_device(self.device, index)
+        worker = _Worker(self._ctx, self._data, device, self._threads, self.limits.memory_limit_mb)
         worker.index = index
         return worker
 
@@ -148,13 +191,46 @@ class ProcessPoolExecutor:
             self._queue.clear()
             for worker, share in zip(idle, shares, strict=True):
                 if share:
-                    worker.tasks = [queued[i] for i in share]
-                    worker.conn.send(worker.tasks)
+                    self._start(worker, [queued[i] for i in share])
             return
         for worker in idle:
             if self._queue:
-                worker.tasks = [self._queue.popleft()]
-                worker.conn.send(worker.tasks)
+                self._start(worker, [self._queue.popleft()])
+
+    def _start(self, worker: _Worker, tasks: list[CandidateTask]) -> None:
+        worker.tasks, worker.group = tasks, len(tasks)
+        worker.conn.send(tasks)
+        worker.kill_at = math.inf
+        self._start_clock(worker)
+
+    def _start_clock(self, worker: _Worker) -> None:
+        timeout = self.limits.candidate_timeout
+        if timeout is not None and worker.ready and worker.tasks:
+            worker.deadline = time.monotonic() + timeout * worker.group
+        else:
+            worker.deadline = math.inf
+
+    def _enforce_timeouts(self) -> None:
+        """Ask candidates past their deadline to stop; kill a worker that does not stop."""
+        now = time.monotonic()
+        for worker in self._workers:
+            if not worker.tasks or self._paused:
+                continue
+            if now >= worker.kill_at and worker.process.is_alive():
+                worker.process.kill()  # the last resort: it did not stop in time
+            elif now >= worker.deadline and worker.kill_at == math.inf:
+                worker.kill_at = now + self.limits.kill_grace
+                for task in worker.tasks:
+                    with contextlib.suppress(OSError):
+                        worker.conn.send((_CANCEL, task.candidate_id))
+
+    def _timeout_reason(self, worker: _Worker, killed: bool) -> str:
+        limit = f"the candidate timeout of {self.limits.candidate_timeout:g} s"
+        if worker.group > 1:
+            limit = f"{worker.group} × {limit} (a stacked group of {worker.group})"
+        if killed:
+            return f"ran past {limit} and did not stop; its worker was killed and replaced"
+        return f"ran past {limit}; stopped"
 
     def results(self) -> Iterator[tuple[CandidateTask, TrainResult]]:
         while True:
@@ -171,6 +247,7 @@ class ProcessPoolExecutor:
             ready = wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout=0.1)
             for worker in busy:
                 yield from self._receive(worker, ready)
+            self._enforce_timeouts()
 
     def _receive(self, worker: _Worker, ready: list) -> list[tuple[CandidateTask, TrainResult]]:
         """Forward a worker's streamed events; return the results it has finished."""
@@ -178,11 +255,21 @@ class ProcessPoolExecutor:
         try:
             while worker.conn in ready and worker.conn.poll():
                 message = worker.conn.recv()
-                if isinstance(message, tuple) and message[0] == "done":
+                if message == _READY:
+                    worker.ready = True
+                    self._start_clock(worker)
+                elif isinstance(message, tuple) and message[0] == "done":
                     task = next(t for t in worker.tasks if t.candidate_id == message[1])
+                    result = message[2]
+                    # Stopped by its timeout (a cancel by the user stays a cancel).
+                    timed_out = worker.kill_at < math.inf and not self._cancelled
+                    if timed_out and result.status == "cancelled":
+                        reason = self._timeout_reason(worker, killed=False)
+                        reason += f" after {result.epochs} epochs"
+                        result = dataclasses.replace(result, status="failed", error=reason)
                     worker.tasks.remove(task)
                     self._crashes_in_a_row = 0
-                    finished.append((task, message[2]))
+                    finished.append((task, result))
                 else:
                     self._emit(message)
         except (EOFError, OSError):
@@ -190,14 +277,23 @@ class ProcessPoolExecutor:
         if worker.tasks and (worker.process.sentinel in ready or not worker.process.is_alive()):
             worker.process.join(1)
             code = worker.process.exitcode
-            self._crashes_in_a_row += 1
-            if self._crashes_in_a_row > 2 * len(self._workers) + 2:
-                raise RuntimeError(
-                    f"worker processes keep dying ({_death_reason(code)}); the run cannot go on"
+            if worker.kill_at < math.inf:  # killed for its timeout: not a crash
+                reason = self._timeout_reason(worker, killed=True)
+            elif code == EXIT_OUT_OF_MEMORY:  # its allocation failed: not a crash either
+                reason = (
+                    f"{OUT_OF_MEMORY}: it needed more than the memory limit of "
+                    f"{self.limits.memory_limit_mb} MB per worker; its worker was replaced"
                 )
+            else:
+                reason = _death_reason(code)
+                self._crashes_in_a_row += 1
+                if self._crashes_in_a_row > 2 * len(self._workers) + 2:
+                    raise RuntimeError(
+                        f"worker processes keep dying ({reason}); the run cannot go on"
+                    )
             lost, worker.tasks = worker.tasks, []
             self._replace(worker)
-            finished += [(t, TrainResult(status="failed", error=_death_reason(code))) for t in lost]
+            finished += [(t, TrainResult(status="failed", error=reason)) for t in lost]
         return finished
 
     def _replace(self, dead: _Worker) -> None:
@@ -227,9 +323,15 @@ class ProcessPoolExecutor:
 
     def pause(self) -> None:
         self._paused = True
+        self._paused_at = time.monotonic()
         self._broadcast(_PAUSE)
 
     def resume(self) -> None:
+        # The timeout clock stands still while paused.
+        held = time.monotonic() - self._paused_at if self._paused else 0.0
+        for worker in self._workers:
+            worker.deadline += held
+            worker.kill_at += held
         self._paused = False
         self._broadcast(_RESUME)
 

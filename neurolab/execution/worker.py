@@ -25,6 +25,7 @@ from neurolab.train.trainer import TrainResult, train_candidate
 # At most this many progress messages per second per worker (the GUI redraws at ~15 Hz anyway).
 PROGRESS_INTERVAL = 0.05
 SNAPSHOT_INTERVAL = 0.25
+OUT_OF_MEMORY = "out of memory"  # how a failed allocation's reason starts
 
 
 @dataclass(frozen=True)
@@ -110,8 +111,7 @@ class WorkerContext:
                 initial_state=task.initial_state(),
             )
         except Exception as exc:  # a candidate must never take the run down
-            detail = traceback.format_exception_only(exc)[-1].strip()
-            return TrainResult(status="failed", error=f"training raised {detail}")
+            return failure(exc)
         self.send_final_boundary(task, result, send)
         return result
 
@@ -175,8 +175,7 @@ class WorkerContext:
                 initial_states=[task.initial_state() for task in tasks],
             )
         except Exception as exc:  # a batch must never take the run down
-            detail = traceback.format_exception_only(exc)[-1].strip()
-            return [TrainResult(status="failed", error=f"training raised {detail}") for _ in tasks]
+            return [failure(exc) for _ in tasks]
         flush()
         return results  # the caller sends each final boundary just before its result
 
@@ -191,3 +190,11 @@ class WorkerContext:
         )
         model.load_state_dict(safetensors_load(result.weights))
         send(BoundarySnapshot(task.candidate_id, -1, self.grid.predict(model, self.data.task)))
+
+
+def failure(exc: Exception) -> TrainResult:
+    """A failed result with the reason; a failed allocation (Python's or torch's) says so."""
+    detail = traceback.format_exception_only(exc)[-1].strip()
+    if isinstance(exc, MemoryError) or "can't allocate memory" in str(exc):
+        return TrainResult(status="failed", error=f"{OUT_OF_MEMORY} ({detail[:160]})")
+    return TrainResult(status="failed", error=f"training raised {detail}")

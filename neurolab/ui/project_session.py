@@ -56,8 +56,9 @@ class ProjectSession:
                 copy_project(self.working, target)
             else:
                 from neurolab.store import ProjectStore
+                from neurolab.store_checks import remove_sidecars
 
-                _remove_sidecars(target)
+                remove_sidecars(target)
                 target.unlink(missing_ok=True)
                 ProjectStore(target, create=True).close()  # an empty project, runs follow
         self.path = target
@@ -87,6 +88,7 @@ def copy_project(source: Path, target: Path) -> None:
     writes next to the target and renames, so a failed save leaves the old file as it was.
     """
     from neurolab.errors import ProjectFileError
+    from neurolab.store_checks import remove_sidecars
 
     partial = target.with_name(target.name + ".saving")
     try:
@@ -99,16 +101,11 @@ def copy_project(source: Path, target: Path) -> None:
         finally:
             dst.close()
             src.close()
-        _remove_sidecars(target)  # a stale WAL of the old file must not meet the new one
+        remove_sidecars(target)  # a stale WAL of the old file must not meet the new one
         os.replace(partial, target)
     except (OSError, sqlite3.Error) as exc:
         partial.unlink(missing_ok=True)
         raise ProjectFileError(f"{target}: cannot save the project here ({exc})") from None
-
-
-def _remove_sidecars(path: Path) -> None:
-    for suffix in ("-wal", "-shm"):
-        Path(str(path) + suffix).unlink(missing_ok=True)
 
 
 @dataclass
@@ -134,12 +131,13 @@ def read_project(path: Path) -> ProjectSnapshot:
     """Read the latest run (fast: plain SQLite rows). Raises `ProjectFileError` for bad files."""
     from neurolab.store import ProjectStore
 
-    with ProjectStore(path, create=False) as store:
+    with ProjectStore(path, read_only=True) as store:
         run = store.latest_run()
         if run is None:
             return ProjectSnapshot(path, None)
-        return ProjectSnapshot(path, run, store.candidates(run.run_id),
-                               store.generations(run.run_id))
+        return ProjectSnapshot(
+            path, run, store.candidates(run.run_id), store.generations(run.run_id)
+        )
 
 
 @dataclass(frozen=True)
@@ -164,7 +162,7 @@ def predict_candidate(
     if data is None:
         spec = ExperimentSpec.from_dict(run.spec)
         data = load_data(spec.data, spec.task, spec.seed)
-    with ProjectStore(project, create=False) as store:
+    with ProjectStore(project, read_only=True) as store:
         weights = store.load_weights(run.run_id, record.candidate_id)
     grid = BoundaryGrid.from_data(data)
     if weights is None or grid is None:

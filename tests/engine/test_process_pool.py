@@ -148,3 +148,26 @@ def test_inline_cancel_of_one_candidate():
     inline.cancel(2)
     statuses = {task.candidate_id: result.status for task, result in inline.results()}
     assert statuses == {1: "ok", 2: "cancelled", 3: "ok"}
+
+
+def test_a_stacked_group_past_its_timeout_is_stopped_and_fails_with_the_reason():
+    from neurolab.execution import WorkerLimits
+
+    data = load_data(tiny_spec().data, None, 0)
+    limits = WorkerLimits(candidate_timeout=1.0)
+    pool = ProcessPoolExecutor(data, "cpu", lambda event: None, 1, True, limits)
+    try:
+        # A quick group finishes inside its 4 × 1 s; a 100,000-epoch group is asked to stop
+        # after 3 × 1 s, stops after its current epoch (no kill), and fails with the reason.
+        pool.submit([_task(i, epochs=5) for i in range(1, 5)])
+        assert {r.status for _, r in pool.results()} == {"ok"}
+        pool.submit([_task(10 + i, epochs=100_000, depth=2) for i in range(3)])
+        results = [r for _, r in pool.results()]
+        assert [r.status for r in results] == ["failed"] * 3
+        assert all(
+            "3 × the candidate timeout of 1 s (a stacked group of 3)" in r.error for r in results
+        )
+        assert all(r.error.endswith("epochs") and 0 < r.epochs < 100_000 for r in results)
+        assert pool._workers[0].process.is_alive()  # stopped by asking: not killed
+    finally:
+        pool.close()

@@ -53,9 +53,11 @@ class SearchPanel(QScrollArea):
         self.engine = QComboBox()
         for kind, text in ENGINES.items():
             self.engine.addItem(text, kind)
-        self.engine.setToolTip("The genetic algorithm breeds new networks from the best so far; "
-                               "Optuna models which settings score well; random search is the "
-                               "baseline both have to beat.")
+        self.engine.setToolTip(
+            "The genetic algorithm breeds new networks from the best so far; "
+            "Optuna models which settings score well; random search is the "
+            "baseline both have to beat."
+        )
         self.sampler = QComboBox()
         for kind, text in SAMPLERS.items():
             self.sampler.addItem(text, kind)
@@ -65,8 +67,9 @@ class SearchPanel(QScrollArea):
         self.seconds = int_box(0, 10**7, "Stop after this much wall time (0 = no limit).", " s")
         self.seconds.setSpecialValueText("no limit")
         self.seed = int_box(0, 2**31 - 1, "The same seed reproduces the same run.")
-        self.patience = int_box(0, 100_000, "Stop training a network after this many epochs "
-                                "without improvement.")
+        self.patience = int_box(
+            0, 100_000, "Stop training a network after this many epochs without improvement."
+        )
         self.total = QLabel()
         self.total.setObjectName("hint")
         form.addRow("Engine", self.engine)
@@ -96,18 +99,52 @@ class SearchPanel(QScrollArea):
         self.device = QComboBox()
         self.device.setToolTip("auto = the GPU when there is one, else the CPU.")
         self.set_devices(["auto", "cpu"])
-        self.workers = int_box(0, 256, f"Networks trained at once; 1 trains in this process "
-                               f"(this machine has {os.cpu_count() or 1} cores).")
+        self.workers = int_box(
+            0,
+            256,
+            f"Networks trained at once; 1 trains in this process "
+            f"(this machine has {os.cpu_count() or 1} cores).",
+        )
+        # Either limit trains in worker processes, one even with Workers = 1 (see the README).
+        self.timeout = int_box(
+            0,
+            7 * 24 * 3600,
+            "Stop a network that trains longer than this and count it as failed (0 = no limit).",
+            " s",
+        )
+        self.timeout.setSpecialValueText("no limit")
+        self.memory = int_box(
+            0,
+            1_048_576,
+            "Fail a network whose worker needs more memory than "
+            "this on top of what it holds at start (0 = no limit).",
+            " MB",
+        )
+        self.memory.setSpecialValueText("no limit")
         form.addRow("Device", self.device)
         form.addRow("Workers", self.workers)
+        form.addRow("Time per network", self.timeout)
+        form.addRow("Memory per worker", self.memory)
 
         for group in (search, self.evolution, self.space, execution):
             layout.addWidget(group)
         layout.addStretch(1)
         self.setWidget(body)
 
-        for box in (self.population, self.generations, self.seconds, self.seed, self.patience,
-                    self.tournament, self.elites, self.workers, self.crossover, self.mutation):
+        for box in (
+            self.population,
+            self.generations,
+            self.seconds,
+            self.seed,
+            self.patience,
+            self.tournament,
+            self.elites,
+            self.workers,
+            self.crossover,
+            self.mutation,
+            self.timeout,
+            self.memory,
+        ):
             box.valueChanged.connect(self.changed)
         for combo in (self.engine, self.sampler, self.device):
             combo.currentIndexChanged.connect(self.changed)
@@ -132,7 +169,12 @@ class SearchPanel(QScrollArea):
             },
             "budget": budget,
             "training": {"patience": self.patience.value()},
-            "execution": {"workers": self.workers.value(), "device": self.device.currentText()},
+            "execution": {
+                "workers": self.workers.value(),
+                "device": self.device.currentText(),
+                "candidate_timeout": self.timeout.value() or None,
+                "memory_limit_mb": self.memory.value() or None,
+            },
             "search_space": self.space.values(),
             "seed": self.seed.value(),
         }
@@ -155,6 +197,8 @@ class SearchPanel(QScrollArea):
             self.seconds.setValue(round(budget["seconds"] or 0))
             self.patience.setValue(training["patience"])
             self.workers.setValue(execution["workers"])
+            self.timeout.setValue(round(execution["candidate_timeout"] or 0))
+            self.memory.setValue(execution["memory_limit_mb"] or 0)
             if self.device.findText(execution["device"]) < 0:
                 self.device.addItem(execution["device"])
             self.device.setCurrentText(execution["device"])
@@ -187,6 +231,8 @@ class SearchPanel(QScrollArea):
             "training.patience": self.patience,
             "execution.workers": self.workers,
             "execution.device": self.device,
+            "execution.candidate_timeout": self.timeout,
+            "execution.memory_limit_mb": self.memory,
             "seed": self.seed,
             **self.space.fields(),
         }
