@@ -24,7 +24,6 @@ from neurolab.data.dataset import PreparedData
 from neurolab.events import EventSink
 from neurolab.execution.base import WorkerLimits
 from neurolab.execution.worker import OUT_OF_MEMORY, CandidateTask, WorkerContext, batchable
-from neurolab.genome import Genome
 from neurolab.train.trainer import TrainResult
 
 _CANCEL, _PAUSE, _RESUME, _QUIT, _READY = "cancel", "pause", "resume", "quit", "ready"
