@@ -425,7 +425,8 @@ class ProjectStore:
             ).fetchone()
         except sqlite3.OperationalError:  # no such table: an older file
             return None
-        return json.loads(row[0]) if row else None
+        with self._reading():
+            return json_cell(row[0], dict) if row else None
 
     def load_weights(self, run_id: int, candidate_id: int) -> dict[str, torch.Tensor] | None:
         row = self._db.execute(

@@ -56,7 +56,13 @@ def _read_everything(path: Path, capsys) -> list[str]:
     from neurolab.ui.project_session import predict_candidate, read_project
 
     refusals = []
-    for command in (["show", str(path)], ["show", str(path), "--json"], ["resume", str(path)]):
+    export = ["export", str(path), "--format", "safetensors", "--out", str(path) + ".export"]
+    for command in (
+        ["show", str(path)],
+        ["show", str(path), "--json"],
+        ["resume", str(path)],
+        export,
+    ):
         capsys.readouterr()
         code = main(command)
         err = capsys.readouterr().err.strip()
