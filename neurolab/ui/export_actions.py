@@ -17,5 +17,6 @@ def connect_exports(window: MainWindow) -> None:
 
     acts = window.acts
     acts.export_model.triggered.connect(lambda: call("export_model_dialog"))
+    acts.export_report.triggered.connect(lambda: call("export_report_dialog"))
     acts.export_csv.triggered.connect(lambda: call("export_csv_dialog"))
     acts.export_plots.triggered.connect(lambda: call("export_plots_dialog"))

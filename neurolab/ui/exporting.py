@@ -1,9 +1,7 @@
-"""Export from the GUI: a stored model's weights (safetensors), every plot as PNG and SVG, and
-the candidates table as CSV (File ▸ Export …, wired by `export_actions`).
-
-The model is written straight from the weights the project file keeps (the best few of each
-run), with its genome and the run's data description in the safetensors metadata; the engine's
-own export (TorchScript / ONNX with preprocessing) replaces this when it lands.
+"""Export from the GUI (File ▸ Export …, wired by `export_actions`): a stored model with its
+preprocessing and `predict.py` (the engine's `neurolab.export`, as `neurolab-run export`), the
+run report (`neurolab.report`, as `neurolab-run report`), every plot as PNG and SVG, and the
+candidates table as CSV.
 """
 
 from __future__ import annotations
@@ -17,7 +15,6 @@ import pyqtgraph as pg
 import pyqtgraph.exporters  # noqa: F401 - registers pg.exporters
 from PySide6.QtWidgets import QFileDialog
 
-from neurolab.errors import ProjectFileError
 from neurolab.ui.dialogs.errors import show_exception
 from neurolab.ui.plots.common import PlotPanel, layers_text
 
@@ -41,33 +38,6 @@ CSV_COLUMNS = (
     "genome",
     "error",
 )
-
-
-def export_model(project: Path, run_id: int, record: CandidateRecord, target: Path) -> Path:
-    """Write the candidate's stored weights as safetensors; `ProjectFileError` if not kept."""
-    from safetensors.torch import save_file
-
-    from neurolab.store import ProjectStore
-
-    with ProjectStore(project, create=False) as store:
-        weights = store.load_weights(run_id, record.candidate_id)
-        run = next(r for r in store.runs() if r.run_id == run_id)
-    if weights is None:
-        raise ProjectFileError(
-            f"candidate {record.candidate_id}: its weights were not kept "
-            "(only the best few candidates of a run keep theirs)"
-        )
-    metadata = {
-        "genome": json.dumps(record.genome),
-        "data": json.dumps(run.spec.get("data")),
-        "task": str(run.spec.get("task")),
-        "metric": run.metric,
-        "candidate_id": str(record.candidate_id),
-        "val_metric": str(record.val_metric),
-        "format": "neurolab.mlp.v1",
-    }
-    save_file({k: v.contiguous() for k, v in weights.items()}, str(target), metadata=metadata)
-    return target
 
 
 def export_candidates_csv(records: list[CandidateRecord], target: Path) -> Path:
@@ -160,26 +130,72 @@ def chosen_record(window: MainWindow) -> CandidateRecord | None:
     return best_record(insight.records.values())
 
 
-def export_model_dialog(window: MainWindow, target: str | Path | None = None) -> bool:
+MODEL_FORMATS = {
+    "TorchScript (.pt)": "torchscript",
+    "ONNX (.onnx)": "onnx",
+    "safetensors": "safetensors",
+}
+
+
+def export_model_dialog(
+    window: MainWindow, folder: str | Path | None = None, fmt: str | None = None
+) -> bool:
+    """The inspected (or best) candidate into `folder`: model file, preprocessing JSON and
+    `predict.py`. Asks for the format and the folder when not given."""
+    from PySide6.QtWidgets import QInputDialog
+
+    from neurolab.export import export_model
+
     insight = window.plots.get("insight")
     record = chosen_record(window) if insight is not None else None
-    if record is None or insight.project is None or insight.run_id is None:
+    if record is None or insight.project is None:
         window.status.showMessage("Nothing to export yet: run or open an experiment first.", 5000)
         return False
-    if target is None:
-        start = str(Path.home() / f"candidate-{record.candidate_id}.safetensors")
-        target, _ = QFileDialog.getSaveFileName(
-            window, "Export the model's weights", start, "safetensors (*.safetensors)"
+    if fmt is None:
+        label, ok = QInputDialog.getItem(
+            window, "Export the model", "Format:", list(MODEL_FORMATS), 0, False
         )
-        if not target:
+        if not ok:
             return False
+        fmt = MODEL_FORMATS[label]
+    if folder is None:
+        parent = QFileDialog.getExistingDirectory(window, "Export the model into a folder in")
+        if not parent:
+            return False
+        folder = Path(parent) / f"candidate-{record.candidate_id}"
     try:
-        export_model(insight.project, insight.run_id, record, Path(target))
+        export_model(insight.project, folder, fmt, record.candidate_id)
     except Exception as exc:
         show_exception(window, "Cannot export the model", exc)
         return False
     window.status.showMessage(
-        f"Candidate {record.candidate_id}'s weights written to {target}", 5000
+        f"Candidate {record.candidate_id} written to {folder} (run it: python predict.py rows.csv)",
+        8000,
+    )
+    return True
+
+
+def export_report_dialog(window: MainWindow, folder: str | Path | None = None) -> bool:
+    """The run report (HTML with its plots, candidates table), written off the GUI thread: it
+    may prepare the data again for the decision boundary."""
+    from neurolab.report import write_report
+    from neurolab.ui.background import run_in_background
+
+    insight = window.plots.get("insight")
+    if insight is None or insight.project is None:
+        window.status.showMessage("Nothing to report yet: run or open an experiment first.", 5000)
+        return False
+    if folder is None:
+        folder = QFileDialog.getExistingDirectory(window, "Write the run report into")
+        if not folder:
+            return False
+    project, run_id = insight.project, insight.run_id
+    window.status.showMessage(f"Writing the report into {folder} …")
+    run_in_background(
+        lambda: write_report(project, folder, run_id),
+        window,
+        lambda page: window.status.showMessage(f"Report written: {page}", 8000),
+        lambda exc: show_exception(window, "Cannot write the report", exc),
     )
     return True
 

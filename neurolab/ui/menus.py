@@ -17,6 +17,7 @@ class Actions:
     save_as: QAction
     export: QAction
     export_model: QAction
+    export_report: QAction
     export_csv: QAction
     export_plots: QAction
     quit: QAction
@@ -55,8 +56,11 @@ def build_actions(window: QMainWindow) -> Actions:
         save_as=action("Save &As…", "Ctrl+Shift+S"),
         export=action("&Export summary…", "Ctrl+E",
                       tip="Write a Markdown summary of the latest run"),
-        export_model=action("Export &model weights…",
-                            tip="The inspected (or best) candidate's stored weights, safetensors"),
+        export_model=action("Export &model…",
+                            tip="The inspected (or best) candidate as TorchScript, ONNX or "
+                                "safetensors, with its preprocessing and predict.py"),
+        export_report=action("Export run &report…",
+                             tip="An HTML report with its plots, and the candidates table"),
         export_csv=action("Export candidates as &CSV…"),
         export_plots=action("Export &plots (PNG and SVG)…"),
         quit=action("&Quit", "Ctrl+Q"),
@@ -88,7 +92,9 @@ def build_menus(window: QMainWindow, acts: Actions, dock_toggles: list[QAction])
     file.addSeparator()
     file.addActions([acts.save, acts.save_as])
     file.addSeparator()
-    file.addActions([acts.export, acts.export_model, acts.export_csv, acts.export_plots])
+    file.addActions(
+        [acts.export, acts.export_model, acts.export_report, acts.export_csv, acts.export_plots]
+    )
     file.addSeparator()
     file.addAction(acts.quit)
     run = bar.addMenu("&Run")

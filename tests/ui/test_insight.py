@@ -204,17 +204,22 @@ def test_export_model_csv_and_plots(main_window, qtbot, ga_project, tmp_path):
     run, records, kept = stored(ga_project)
     insight = open_insight(main_window, qtbot, ga_project)
     best = insight.inspector.record
-    target = tmp_path / "best.safetensors"
-    assert exporting.export_model_dialog(main_window, target)
-    with safe_open(str(target), "pt") as handle:
-        meta = handle.metadata()
-        assert json.loads(meta["genome"]) == best.genome
+    target = tmp_path / "best"
+    assert exporting.export_model_dialog(main_window, target, "safetensors")
+    with safe_open(str(target / "model.safetensors"), "pt") as handle:
         assert handle.get_tensor("0.weight").shape[1] == 2  # two inputs (moons)
-    # A candidate whose weights were dropped is refused with a message, not a broken file.
+    described = json.loads((target / "neurolab_model.json").read_text(encoding="utf-8"))
+    assert described["genome"] == best.genome
+    assert (target / "predict.py").exists()
+    # A candidate whose weights were dropped is refused with a message, not a broken folder.
     insight.selected = next(r.candidate_id for r in records if r.candidate_id not in kept)
-    assert not exporting.export_model_dialog(main_window, tmp_path / "gone.safetensors")
-    assert any("weights were not kept" in b.text() for b in open_message_boxes())
-    assert not (tmp_path / "gone.safetensors").exists()
+    assert not exporting.export_model_dialog(main_window, tmp_path / "gone", "torchscript")
+    assert any("were not kept" in b.text() for b in open_message_boxes())
+    assert not (tmp_path / "gone").exists()
+    report = tmp_path / "report"
+    assert exporting.export_report_dialog(main_window, report)
+    qtbot.waitUntil(lambda: "Report written" in main_window.status.currentMessage(), timeout=60_000)
+    assert "<img" in (report / "report.html").read_text(encoding="utf-8")
     table = tmp_path / "candidates.csv"
     assert exporting.export_csv_dialog(main_window, table)
     rows = list(csv.DictReader(table.open(encoding="utf-8")))
