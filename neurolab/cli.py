@@ -37,6 +37,16 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--task", choices=["classification", "regression"])
     run.add_argument("--engine", choices=["ga", "random", "optuna"])
     run.add_argument("--sampler", choices=["tpe", "cmaes", "random"], help="with --engine optuna")
+    run.add_argument(
+        "--pruner",
+        choices=["none", "median", "halving", "hyperband"],
+        help="with --engine optuna: stop candidates whose validation loss lags",
+    )
+    run.add_argument(
+        "--storage",
+        metavar="URL|FILE",
+        help="with --engine optuna: share the study (Optuna RDB URL or journal file)",
+    )
     run.add_argument("--population", type=int, metavar="N")
     run.add_argument("--generations", type=int, metavar="N")
     run.add_argument("--budget-seconds", type=float, metavar="S", help="stop after S seconds")
@@ -112,6 +122,8 @@ def _spec_from_args(args: argparse.Namespace):
         ("task", "task"),
         ("engine", "engine.kind"),
         ("sampler", "engine.sampler"),
+        ("pruner", "engine.pruner"),
+        ("storage", "engine.storage"),
         ("population", "engine.population"),
         ("generations", "budget.generations"),
         ("budget_seconds", "budget.seconds"),
@@ -247,6 +259,7 @@ def _summary_dict(store, run_id: int) -> dict[str, Any]:
         },
         "candidates": len(candidates),
         "failed": sum(c.status == "failed" for c in candidates),
+        "pruned": sum(c.status == "pruned" for c in candidates),
         "seconds": round(run.seconds, 3),
         "status": run.status,
         "project": str(store.path.resolve()),
@@ -287,10 +300,15 @@ def _print_summary(store, run_id: int, as_json: bool) -> None:
         ]
     lines += [
         f"Run {run_id}: {summary['status']}, {summary['candidates']} candidates "
-        f"({summary['failed']} failed) in {summary['seconds']:.1f} s on {run.device}",
+        f"({summary['failed']} failed{_pruned_note(summary)}) in {summary['seconds']:.1f} s"
+        f" on {run.device}",
         f"Project: {summary['project']}",
     ]
     print("\n".join(lines))
+
+
+def _pruned_note(summary: dict[str, Any]) -> str:
+    return f", {summary['pruned']} pruned" if summary["pruned"] else ""
 
 
 def _io_sizes(store, run_id: int, candidate_id: int) -> tuple[int, int]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 from statistics import fmean
 
@@ -21,6 +22,7 @@ from neurolab.errors import ProjectFileError
 from neurolab.events import (
     CandidateFinished,
     CandidateRecord,
+    EpochReport,
     Event,
     EventSink,
     GenerationFinished,
@@ -33,6 +35,7 @@ from neurolab.events import (
 )
 from neurolab.execution import CandidateTask, Executor, make_executor
 from neurolab.model import parameter_count, resolve_device
+from neurolab.pruning import GenerationPruning
 from neurolab.search import WORST_FITNESS, Evaluation, Proposal, SearchEngine, make_engine
 from neurolab.spec import ExperimentSpec
 from neurolab.store import ProjectStore
@@ -72,6 +75,7 @@ class Runner:
         self._executor: Executor | None = None
         self._lock = threading.Lock()
         self._paused = False
+        self._pruning: GenerationPruning | None = None  # the generation in flight, if it prunes
 
     @classmethod
     def resuming(
@@ -110,6 +114,12 @@ class Runner:
     def _emit(self, event: Event) -> None:
         for sink in self.sinks:
             sink(event)
+
+    def _on_executor_event(self, event: Event) -> None:
+        """Streamed by the executor on the Runner's thread: epoch reports feed the pruner."""
+        if self._pruning is not None and isinstance(event, EpochReport):
+            self._pruning.on_report(event)
+        self._emit(event)
 
     # --- the run ------------------------------------------------------------------------
     def run(self) -> RunFinished:
@@ -159,7 +169,11 @@ class Runner:
         )
         status = "interrupted"
         executor = make_executor(
-            data, device, spec.execution.workers, self._emit, spec.execution.batching == "auto"
+            data,
+            device,
+            spec.execution.workers,
+            self._on_executor_event,
+            spec.execution.batching == "auto",
         )
         with self._lock:
             self._executor = executor
@@ -233,25 +247,29 @@ class Runner:
             )
         by_id = dict(zip((t.candidate_id for t in tasks), proposals, strict=True))
         self._emit(GenerationStarted(generation, len(tasks)))
+        pruning = None
+        if getattr(engine, "prunes", lambda: False)():
+            positions = {t.candidate_id: i for i, t in enumerate(tasks)}
+            pruning = GenerationPruning(engine, executor, positions)  # type: ignore[arg-type]
         finished = state.take_reusable(tasks)
+        for record in finished.values():  # kept from before a resume: the engine sees them again
+            if pruning is not None:
+                pruning.on_curve(record.candidate_id, record.val_losses)
+        self._pruning = pruning
         executor.submit([t for t in tasks if t.candidate_id not in finished])
-        for task, result in executor.results():
-            genome = by_id[task.candidate_id].genome
-            params = parameter_count(genome, self.data.n_features, self.data.n_outputs)
-            record = _record(task, by_id[task.candidate_id], result, params)
-            finished[task.candidate_id] = record
-            is_best = state.offer(record)
-            keep = result.weights if state.worth_keeping(record) else None
-            store.add_candidate(run_id, record, keep)
-            self._emit(CandidateFinished(record, is_best))
-            state.generation_progress = len(finished) / max(1, len(tasks))
-            self._emit(state.progress(generation))
-            if state.out_of_time() and not self._stop.is_set():
-                executor.cancel()
+        try:
+            self._collect(store, run_id, executor, state, generation, tasks, by_id, finished)
+        finally:
+            self._pruning = None
         if len(finished) < len(tasks) or any(r.status == "cancelled" for r in finished.values()):
             return False  # an incomplete generation is not told to the engine
         evaluations = [
-            Evaluation(by_id[t.candidate_id], t.candidate_id, _fitness(finished[t.candidate_id]))
+            Evaluation(
+                by_id[t.candidate_id],
+                t.candidate_id,
+                _fitness(finished[t.candidate_id]),
+                pruned=finished[t.candidate_id].status == "pruned",
+            )
             for t in tasks
         ]
         engine.tell(evaluations)
@@ -264,6 +282,37 @@ class Runner:
         state.generations_done += 1
         self._emit(stats)
         return True
+
+    def _collect(
+        self,
+        store: ProjectStore,
+        run_id: int,
+        executor: Executor,
+        state: _RunState,
+        generation: int,
+        tasks: list[CandidateTask],
+        by_id: dict[int, Proposal],
+        finished: dict[int, CandidateRecord],
+    ) -> None:
+        """Store each candidate of the generation as it finishes (pruned ones as pruned)."""
+        for task, result in executor.results():
+            genome = by_id[task.candidate_id].genome
+            params = parameter_count(genome, self.data.n_features, self.data.n_outputs)
+            record = _record(task, by_id[task.candidate_id], result, params)
+            pruned_at = None
+            if self._pruning is not None and result.status != "failed":
+                pruned_at = self._pruning.on_curve(task.candidate_id, result.val_losses)
+            if pruned_at is not None:
+                record = replace(record, status="pruned", error=f"pruned at epoch {pruned_at}")
+            finished[task.candidate_id] = record
+            is_best = state.offer(record)
+            keep = result.weights if state.worth_keeping(record) else None
+            store.add_candidate(run_id, record, keep)
+            self._emit(CandidateFinished(record, is_best))
+            state.generation_progress = len(finished) / max(1, len(tasks))
+            self._emit(state.progress(generation))
+            if state.out_of_time() and not self._stop.is_set():
+                executor.cancel()
 
 
 class _RunState:
@@ -345,8 +394,8 @@ class _RunState:
 
 def _fitness(record: CandidateRecord) -> float:
     value = record.val_metric
-    if record.status == "failed" or value is None or not math.isfinite(value):
-        return WORST_FITNESS
+    if record.status in ("failed", "pruned") or value is None or not math.isfinite(value):
+        return WORST_FITNESS  # a pruned candidate never competes for the best
     return value
 
 

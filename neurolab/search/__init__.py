@@ -5,7 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from neurolab.genome import SearchSpace
-from neurolab.search.base import WORST_FITNESS, Evaluation, Proposal, SearchEngine
+from neurolab.search.base import (
+    WORST_FITNESS,
+    Evaluation,
+    Proposal,
+    PruningEngine,
+    SearchEngine,
+)
 from neurolab.search.evolution import GeneticSearch
 from neurolab.search.random_search import RandomSearch
 from neurolab.spec import ExperimentSpec
@@ -16,6 +22,7 @@ __all__ = [
     "GeneticSearch",
     "OptunaSearch",
     "Proposal",
+    "PruningEngine",
     "RandomSearch",
     "SearchEngine",
     "make_engine",
@@ -46,6 +53,9 @@ def make_engine(spec: ExperimentSpec) -> SearchEngine:
             generations=generations,
             seed=spec.seed,
             sampler=settings.sampler,
+            pruner=settings.pruner,
+            storage=settings.storage,
+            study_name=spec.name,
         )
     return GeneticSearch(
         space,

@@ -4,15 +4,21 @@ Lifecycle (ask/tell, as in Optuna):
 1. `ask()` returns the proposals of the next generation (genomes plus where they came from).
 2. The Runner gives each a candidate id, has the executor train them, and stores the results.
 3. `tell(results)` hands back, for every proposal of that generation and in the same order,
-   its candidate id and fitness (the validation metric; `-inf` for a failed candidate).
+   its candidate id and fitness (the validation metric; `-inf` for a failed candidate), and
+   whether the engine's pruner stopped it.
 4. `done()` says whether the engine's generations are used up; the Runner also stops on time.
 `state()` is a JSON-serialisable checkpoint taken after `tell`, and `restore(state)` puts a fresh
 engine back there, so an interrupted run can resume. Engines keep library objects (DEAP
 individuals, Optuna trials) to themselves: only `Genome` values leave them.
+
+Pruning (optional, `PruningEngine`): while a generation trains, the Runner hands the engine
+each candidate's validation losses epoch by epoch (`report`), and cancels the candidate from
+the epoch the engine says it is pruned at.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -35,6 +41,7 @@ class Evaluation:
     proposal: Proposal
     candidate_id: int
     fitness: float
+    pruned: bool = False  # the engine's pruner stopped it (a final state, not a failure)
 
 
 class SearchEngine(Protocol):
@@ -49,6 +56,15 @@ class SearchEngine(Protocol):
     def state(self) -> dict[str, Any]: ...
 
     def restore(self, state: dict[str, Any]) -> None: ...
+
+
+class PruningEngine(SearchEngine, Protocol):
+    def prunes(self) -> bool: ...
+
+    def report(self, position: int, first_epoch: int, val_losses: Sequence[float]) -> int | None:
+        """Report proposal `position`'s validation losses from `first_epoch` on (epochs it
+        already has are skipped); returns the epoch it is pruned at, or None to go on."""
+        ...
 
 
 def rng_to_json(rng_state: tuple) -> list:
