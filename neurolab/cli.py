@@ -60,8 +60,11 @@ def _parser() -> argparse.ArgumentParser:
     resume.add_argument("project", metavar="FILE.nlab")
     resume.add_argument("--json", action="store_true", help="print one JSON object on stdout")
 
-    show = commands.add_parser("show", help="summarise a project file")
+    show = commands.add_parser(
+        "show", help="summarise a project file: best network, importances, history, trials"
+    )
     show.add_argument("project", metavar="FILE.nlab")
+    show.add_argument("--trials", action="store_true", help="list every trial, not the top 10")
     show.add_argument("--json", action="store_true", help="print one JSON object on stdout")
 
     commands.add_parser("datasets", help="list the built-in datasets")
@@ -226,6 +229,7 @@ def _raise_interrupt(signum: int, frame: object) -> None:
 
 # --- show ---------------------------------------------------------------------------------
 def _show(args: argparse.Namespace) -> int:
+    from neurolab.cli_insights import format_insights, insights
     from neurolab.errors import ProjectFileError
     from neurolab.store import ProjectStore
 
@@ -233,7 +237,12 @@ def _show(args: argparse.Namespace) -> int:
         run = store.latest_run()
         if run is None:
             raise ProjectFileError(f"{args.project}: the project holds no run yet")
-        _print_summary(store, run.run_id, args.json)
+        study = insights(store.candidates(run.run_id), int(run.spec.get("seed", 0)))
+        if args.json:
+            print(json.dumps({**_summary_dict(store, run.run_id), "study": study}))
+            return EXIT_OK
+        _print_summary(store, run.run_id, False)
+    print("\n".join(format_insights(study, run.metric, args.trials)))
     return EXIT_OK
 
 

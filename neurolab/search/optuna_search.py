@@ -51,7 +51,6 @@ from neurolab.search.optuna_study import make_pruner, make_storage
 
 SAMPLERS = ("tpe", "cmaes", "random")
 STATE_VERSION = 2  # 2 added intermediate values (pruning); 1 restores as before
-MIN_TRIALS_FOR_IMPORTANCE = 4  # fANOVA on fewer finished trials says nothing useful
 
 _log = logging.getLogger(__name__)
 
@@ -373,25 +372,10 @@ class OptunaSearch:
         ]
 
     def param_importances(self) -> dict[str, float]:
-        """fANOVA importance of each parameter every finished trial has ({} while too few).
+        """fANOVA importance of each parameter every finished trial has ({} while too few)."""
+        from neurolab.insights import fanova_importances
 
-        Conditional parameters (a layer's width when depths vary) are left out by Optuna,
-        since not every trial has them.
-        """
-        finished = self.study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
-        if len(finished) < MIN_TRIALS_FOR_IMPORTANCE:
-            return {}
-        # Imported here: optuna.importance pulls in scikit-learn (over a second).
-        from optuna.importance import FanovaImportanceEvaluator, get_param_importances
-
-        try:
-            with _quiet():
-                importances = get_param_importances(
-                    self.study, evaluator=FanovaImportanceEvaluator(seed=self.seed)
-                )
-        except (ValueError, RuntimeError):  # e.g. no parameter shared by every trial
-            return {}
-        return {name: float(v) for name, v in importances.items() if math.isfinite(v)}
+        return fanova_importances(self.study, self.seed)
 
 
 def _rungs(system_attrs: dict[str, Any]) -> dict[str, float]:

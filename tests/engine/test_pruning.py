@@ -129,6 +129,16 @@ def test_pruned_candidates_are_stored_with_their_curves(pruned_run):
     assert {c for c, s in states.items() if s == "PRUNED"} == {r.candidate_id for r in pruned}
 
 
+def test_show_counts_pruned_candidates(pruned_run, capsys):
+    from neurolab.cli import main
+
+    path, _, records, _ = pruned_run
+    assert main(["show", str(path)]) == 0
+    n = sum(r.status == "pruned" for r in records)
+    out = capsys.readouterr().out
+    assert f"{n} pruned)" in out and f"{n} pruned;" in out  # run line and trials table
+
+
 def test_a_pool_prunes_the_same_candidates(pruned_run, tmp_path):
     # Reports reach the Runner later from worker processes; the decisions do not change.
     path = tmp_path / "pool.nlab"
