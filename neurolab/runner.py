@@ -76,6 +76,7 @@ class Runner:
         self._lock = threading.Lock()
         self._paused = False
         self._pruning: GenerationPruning | None = None  # the generation in flight, if it prunes
+        self._state: _RunState | None = None
 
     @classmethod
     def resuming(
@@ -116,9 +117,14 @@ class Runner:
             sink(event)
 
     def _on_executor_event(self, event: Event) -> None:
-        """Streamed by the executor on the Runner's thread: epoch reports feed the pruner."""
-        if self._pruning is not None and isinstance(event, EpochReport):
-            self._pruning.on_report(event)
+        """Streamed by the executor on the Runner's thread: epoch reports feed the pruner, and
+        end the time budget even while a stacked group (one long result) is still training."""
+        if isinstance(event, EpochReport):
+            if self._pruning is not None:
+                self._pruning.on_report(event)
+            state, executor = self._state, self._executor
+            if state is not None and executor is not None and state.out_of_time():
+                executor.cancel()
         self._emit(event)
 
     # --- the run ------------------------------------------------------------------------
@@ -149,6 +155,7 @@ class Runner:
         spec_dict = spec.model_copy(update={"task": data.task}).to_dict()
         engine = make_engine(spec)
         state = _RunState(time.monotonic(), spec.budget.generations, spec.budget.seconds)
+        self._state = state
         if self.resume_run is None:
             run_id = store.create_run(spec_dict, metric, device, data.notes)
         else:
@@ -252,8 +259,8 @@ class Runner:
             positions = {t.candidate_id: i for i, t in enumerate(tasks)}
             pruning = GenerationPruning(engine, executor, positions)  # type: ignore[arg-type]
         finished = state.take_reusable(tasks)
-        for record in finished.values():  # kept from before a resume: the engine sees them again
-            if pruning is not None:
+        if pruning is not None:  # candidates kept from before a resume: the engine sees them again
+            for record in finished.values():
                 pruning.on_curve(record.candidate_id, record.val_losses)
         self._pruning = pruning
         executor.submit([t for t in tasks if t.candidate_id not in finished])
