@@ -167,6 +167,10 @@ def _run(args: argparse.Namespace) -> int:
     out = Path(args.out or f"{spec.name}.nlab")
     # Check everything a user can get wrong before the project file is touched.
     data = load_data(spec.data, spec.task, spec.seed)
+    if spec.engine.kind == "optuna":
+        from neurolab.search import make_engine
+
+        make_engine(spec)  # a missing sampler package or a storage that cannot be opened
     if out.exists():
         ProjectStore(out, create=False).close()  # refuses a file that is not a project
     return _execute(Runner(spec, out, data=data), args.json)

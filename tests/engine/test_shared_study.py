@@ -51,7 +51,13 @@ def test_two_processes_share_one_history(tmp_path):
     assert genomes[0] != genomes[1]  # equal seeds, but each process proposes its own trials
 
 
-def test_a_bad_storage_is_a_spec_error(tmp_path):
+def test_a_bad_storage_is_a_spec_error(tmp_path, capsys):
+    from neurolab.cli import main
+
+    out = tmp_path / "x.nlab"
+    args = ["run", "--dataset", "xor", "--engine", "optuna", "--out", str(out)]
+    assert main([*args, "--storage", str(tmp_path / "nowhere" / "j.log")]) == 2
+    assert "engine.storage: folder" in capsys.readouterr().err and not out.exists()
     spec = _spec("tpe").with_overrides({"engine.storage": str(tmp_path / "nowhere" / "j.log")})
     with pytest.raises(SpecError, match="engine.storage: folder"):
         make_engine(spec)
