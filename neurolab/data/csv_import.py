@@ -176,10 +176,8 @@ def _dialect(text: str, name: str, notes: list[str]) -> _Dialect:
     layout = _layout(len(header), rows[1:])
     dialect = _Dialect(name, text, delimiter, layout, offset)
     if layout == "trailing":
-        notes.append(
-            f"ignored the {_DELIMITER_NAMES.get(delimiter, repr(delimiter))} at the "
-            "end of every line"
-        )
+        notes.append(f"ignored the {_DELIMITER_NAMES.get(delimiter, repr(delimiter))} at the "
+                     "end of every line")
     for line, fields in rows[1:]:
         if layout == "plain" and len(fields) > len(header):
             raise dialect.ragged(line, len(fields), len(header))
@@ -249,16 +247,11 @@ def _parse(dialect: _Dialect) -> pd.DataFrame:
     name = dialect.name
     try:
         frame = pd.read_csv(
-            io.StringIO(dialect.text),
-            sep=dialect.delimiter,
-            skipinitialspace=True,
-            low_memory=False,
-            index_col=None if dialect.layout == "row names" else False,
+            io.StringIO(dialect.text), sep=dialect.delimiter, skipinitialspace=True,
+            low_memory=False, index_col=None if dialect.layout == "row names" else False,
         )
     except pd.errors.EmptyDataError:
-        raise DataError(
-            f"{name}: the file is empty; it needs a header line and data rows"
-        ) from None
+        raise DataError(f"{name}: the file is empty; it needs a header line and data rows") from None
     except (pd.errors.ParserError, ValueError, csv.Error) as exc:
         raise _parser_error(str(exc), dialect) from None
     if frame.empty and len(frame.columns):
@@ -283,7 +276,7 @@ def _parser_error(message: str, dialect: _Dialect) -> DataError:
     if unclosed:
         line = _physical_line(dialect, int(unclosed.group(1)) + 1) + dialect.offset
         return DataError(
-            f'{dialect.name}: a quoted value that starts near line {line} is never closed (a " '
+            f"{dialect.name}: a quoted value that starts near line {line} is never closed (a \" "
             "without its partner); fix the quotes and load the file again"
         )
     detail = message.strip().splitlines()[-1] if message.strip() else "unknown problem"
@@ -324,7 +317,9 @@ def _clean_values(table: CsvTable) -> None:
                 frame[name] = pd.to_numeric(text.str.replace(",", ".", regex=False))
                 converted.append(name)
     if converted:
-        table.notes.append(f"read decimal commas (3,5 = 3.5) in {', '.join(map(repr, converted))}")
+        table.notes.append(
+            f"read decimal commas (3,5 = 3.5) in {', '.join(map(repr, converted))}"
+        )
 
 
 def _all_decimal_commas(text: pd.Series) -> bool:
@@ -355,10 +350,6 @@ def _is_row_index(series: pd.Series, name: str) -> bool:
     if not is_index_name(name) or series.isna().any() or not pd.api.types.is_integer_dtype(series):
         return False
     values = series.to_numpy()
-    if (
-        len(values)
-        and values[0] in (0, 1)
-        and np.array_equal(values, values[0] + np.arange(len(values)))
-    ):
+    if len(values) and values[0] in (0, 1) and np.array_equal(values, values[0] + np.arange(len(values))):
         return True
     return is_unnamed(name) and bool(np.all(np.diff(values) > 0))

@@ -23,11 +23,8 @@ def _parser() -> argparse.ArgumentParser:
         prog="neurolab", description="NeuroLab: evolve neural networks and watch them learn."
     )
     parser.add_argument("project", nargs="?", metavar="PROJECT.nlab", help="a project to open")
-    parser.add_argument(
-        "--screenshot",
-        metavar="OUT.png",
-        help="render the window (with PROJECT loaded) to a PNG and exit",
-    )
+    parser.add_argument("--screenshot", metavar="OUT.png",
+                        help="render the window (with PROJECT loaded) to a PNG and exit")
     parser.add_argument("--version", action="version", version=f"neurolab {__version__}")
     return parser
 

@@ -138,9 +138,8 @@ def read_project(path: Path) -> ProjectSnapshot:
         run = store.latest_run()
         if run is None:
             return ProjectSnapshot(path, None)
-        return ProjectSnapshot(
-            path, run, store.candidates(run.run_id), store.generations(run.run_id)
-        )
+        return ProjectSnapshot(path, run, store.candidates(run.run_id),
+                               store.generations(run.run_id))
 
 
 @dataclass(frozen=True)

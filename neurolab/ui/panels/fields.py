@@ -46,9 +46,7 @@ def int_box(low: int, high: int, tip: str = "", suffix: str = "") -> QSpinBox:
     return box
 
 
-def float_box(
-    low: float, high: float, step: float, decimals: int = 2, tip: str = ""
-) -> QDoubleSpinBox:
+def float_box(low: float, high: float, step: float, decimals: int = 2, tip: str = "") -> QDoubleSpinBox:
     box = QDoubleSpinBox()
     box.setRange(low, high)
     box.setSingleStep(step)

@@ -53,11 +53,9 @@ class SearchPanel(QScrollArea):
         self.engine = QComboBox()
         for kind, text in ENGINES.items():
             self.engine.addItem(text, kind)
-        self.engine.setToolTip(
-            "The genetic algorithm breeds new networks from the best so far; "
-            "Optuna models which settings score well; random search is the "
-            "baseline both have to beat."
-        )
+        self.engine.setToolTip("The genetic algorithm breeds new networks from the best so far; "
+                               "Optuna models which settings score well; random search is the "
+                               "baseline both have to beat.")
         self.sampler = QComboBox()
         for kind, text in SAMPLERS.items():
             self.sampler.addItem(text, kind)
@@ -67,9 +65,8 @@ class SearchPanel(QScrollArea):
         self.seconds = int_box(0, 10**7, "Stop after this much wall time (0 = no limit).", " s")
         self.seconds.setSpecialValueText("no limit")
         self.seed = int_box(0, 2**31 - 1, "The same seed reproduces the same run.")
-        self.patience = int_box(
-            0, 100_000, "Stop training a network after this many epochs without improvement."
-        )
+        self.patience = int_box(0, 100_000, "Stop training a network after this many epochs "
+                                "without improvement.")
         self.total = QLabel()
         self.total.setObjectName("hint")
         form.addRow("Engine", self.engine)
@@ -99,12 +96,8 @@ class SearchPanel(QScrollArea):
         self.device = QComboBox()
         self.device.setToolTip("auto = the GPU when there is one, else the CPU.")
         self.set_devices(["auto", "cpu"])
-        self.workers = int_box(
-            0,
-            256,
-            f"Networks trained at once; 1 trains in this process "
-            f"(this machine has {os.cpu_count() or 1} cores).",
-        )
+        self.workers = int_box(0, 256, f"Networks trained at once; 1 trains in this process "
+                               f"(this machine has {os.cpu_count() or 1} cores).")
         form.addRow("Device", self.device)
         form.addRow("Workers", self.workers)
 
@@ -113,18 +106,8 @@ class SearchPanel(QScrollArea):
         layout.addStretch(1)
         self.setWidget(body)
 
-        for box in (
-            self.population,
-            self.generations,
-            self.seconds,
-            self.seed,
-            self.patience,
-            self.tournament,
-            self.elites,
-            self.workers,
-            self.crossover,
-            self.mutation,
-        ):
+        for box in (self.population, self.generations, self.seconds, self.seed, self.patience,
+                    self.tournament, self.elites, self.workers, self.crossover, self.mutation):
             box.valueChanged.connect(self.changed)
         for combo in (self.engine, self.sampler, self.device):
             combo.currentIndexChanged.connect(self.changed)

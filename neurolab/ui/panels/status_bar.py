@@ -30,11 +30,7 @@ def clock(seconds: float | None) -> str:
         return "--:--"
     seconds = int(seconds)
     hours, rest = divmod(seconds, 3600)
-    return (
-        f"{hours}:{rest // 60:02d}:{rest % 60:02d}"
-        if hours
-        else f"{rest // 60:02d}:{rest % 60:02d}"
-    )
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60:02d}:{rest % 60:02d}"
 
 
 class RunStatusBar(QStatusBar):
@@ -94,10 +90,8 @@ class RunStatusBar(QStatusBar):
         self.progress.setValue(round(1000 * fraction))
         generation = min(progress.generation + 1, progress.generations)
         self.progress.setFormat(f"generation {generation} of {progress.generations}")
-        self.progress.setToolTip(
-            f"{progress.candidates_done} networks trained "
-            f"({progress.candidates_failed} failed); about {clock(eta)} left"
-        )
+        self.progress.setToolTip(f"{progress.candidates_done} networks trained "
+                                 f"({progress.candidates_failed} failed); about {clock(eta)} left")
         done = progress.candidates_done
         self.rate.setText(f"{done / elapsed:.2f} candidates/s" if elapsed > 0 else "")
         self.best.setText(best)
