@@ -45,6 +45,16 @@ def _parser() -> argparse.ArgumentParser:
         "--objectives", metavar="metric[,params]", help="metric,params = NSGA-II (two objectives)"
     )
     run.add_argument("--sampler", choices=["tpe", "cmaes", "random"], help="with --engine optuna")
+    run.add_argument(
+        "--pruner",
+        choices=["none", "median", "halving", "hyperband"],
+        help="with --engine optuna: stop candidates whose validation loss lags",
+    )
+    run.add_argument(
+        "--storage",
+        metavar="URL|FILE",
+        help="with --engine optuna: share the study (Optuna RDB URL or journal file)",
+    )
     run.add_argument("--population", type=int, metavar="N")
     run.add_argument("--generations", type=int, metavar="N")
     run.add_argument("--budget-seconds", type=float, metavar="S", help="stop after S seconds")
@@ -73,8 +83,11 @@ def _parser() -> argparse.ArgumentParser:
     resume.add_argument("project", metavar="FILE.nlab")
     resume.add_argument("--json", action="store_true", help="print one JSON object on stdout")
 
-    show = commands.add_parser("show", help="summarise a project file")
+    show = commands.add_parser(
+        "show", help="summarise a project file: best network, importances, history, trials"
+    )
     show.add_argument("project", metavar="FILE.nlab")
+    show.add_argument("--trials", action="store_true", help="list every trial, not the top 10")
     show.add_argument("--json", action="store_true", help="print one JSON object on stdout")
 
     export = commands.add_parser(
@@ -157,6 +170,8 @@ def _spec_from_args(args: argparse.Namespace):
         ("mode", "mode"),
         ("engine", "engine.kind"),
         ("sampler", "engine.sampler"),
+        ("pruner", "engine.pruner"),
+        ("storage", "engine.storage"),
         ("population", "engine.population"),
         ("generations", "budget.generations"),
         ("budget_seconds", "budget.seconds"),
@@ -202,6 +217,10 @@ def _run(args: argparse.Namespace) -> int:
     out = Path(args.out or f"{spec.name}.nlab")
     # Check everything a user can get wrong before the project file is touched.
     data = load_data(spec.data, spec.task, spec.seed)
+    if spec.engine.kind == "optuna":
+        from neurolab.search import make_engine
+
+        make_engine(spec)  # a missing sampler package or a storage that cannot be opened
     # Refuses a file that is not a project, or one (or a folder) that cannot be written.
     ProjectStore(out).close()
     return _execute(Runner(spec, out, data=data), args.json)
@@ -265,6 +284,7 @@ def _raise_interrupt(signum: int, frame: object) -> None:
 
 # --- show ---------------------------------------------------------------------------------
 def _show(args: argparse.Namespace) -> int:
+    from neurolab.cli_insights import format_insights, insights
     from neurolab.errors import ProjectFileError
     from neurolab.store import ProjectStore
 
@@ -272,7 +292,12 @@ def _show(args: argparse.Namespace) -> int:
         run = store.latest_run()
         if run is None:
             raise ProjectFileError(f"{args.project}: the project holds no run yet")
-        _print_summary(store, run.run_id, args.json)
+        study = insights(store.candidates(run.run_id), int(run.spec.get("seed", 0)))
+        if args.json:
+            print(json.dumps({**_summary_dict(store, run.run_id), "study": study}))
+            return EXIT_OK
+        _print_summary(store, run.run_id, False)
+    print("\n".join(format_insights(study, run.metric, args.trials)))
     return EXIT_OK
 
 
@@ -303,6 +328,7 @@ def _summary_dict(store, run_id: int) -> dict[str, Any]:
         "front": front,
         "candidates": len(candidates),
         "failed": sum(c.status == "failed" for c in candidates),
+        "pruned": sum(c.status == "pruned" for c in candidates),
         "seconds": round(run.seconds, 3),
         "status": run.status,
         "project": str(store.path.resolve()),
@@ -354,10 +380,15 @@ def _print_summary(store, run_id: int, as_json: bool) -> None:
         ]
     lines += [
         f"Run {run_id}: {summary['status']}, {summary['candidates']} candidates "
-        f"({summary['failed']} failed) in {summary['seconds']:.1f} s on {run.device}",
+        f"({summary['failed']} failed{_pruned_note(summary)}) in {summary['seconds']:.1f} s"
+        f" on {run.device}",
         f"Project: {summary['project']}",
     ]
     print("\n".join(lines))
+
+
+def _pruned_note(summary: dict[str, Any]) -> str:
+    return f", {summary['pruned']} pruned" if summary["pruned"] else ""
 
 
 def _io_sizes(store, run_id: int, candidate_id: int) -> tuple[int, int]:

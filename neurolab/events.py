@@ -41,13 +41,18 @@ class CandidateStarted:
 
 @dataclass(frozen=True)
 class EpochReport:
-    """Streamed while a candidate trains (throttled by the executor)."""
+    """Streamed while a candidate trains (throttled by the executor).
+
+    `recent_val_losses` holds the validation loss of every epoch since this candidate's
+    previous report, ending with `epoch`'s, so throttling loses nothing a pruner needs.
+    """
 
     candidate_id: int
     epoch: int
     train_loss: float
     val_loss: float
     val_metric: float
+    recent_val_losses: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -70,7 +75,7 @@ class CandidateRecord:
     candidate_id: int
     generation: int
     genome: dict[str, Any]
-    status: str  # "ok" | "failed" | "cancelled"
+    status: str  # "ok" | "failed" | "cancelled" | "pruned" (final: the pruner stopped it)
     val_metric: float | None
     test_metric: float | None
     train_metric: float | None

@@ -22,6 +22,7 @@ from neurolab.errors import ProjectFileError
 from neurolab.events import (
     CandidateFinished,
     CandidateRecord,
+    EpochReport,
     Event,
     EventSink,
     GenerationFinished,
@@ -35,6 +36,7 @@ from neurolab.events import (
 from neurolab.execution import CandidateTask, Executor, WorkerLimits, make_executor, pool_size
 from neurolab.genome import Genome
 from neurolab.model import parameter_count, resolve_device
+from neurolab.pruning import GenerationPruning
 from neurolab.search import WORST_FITNESS, Evaluation, Proposal, SearchEngine, make_engine
 from neurolab.spec import ExperimentSpec
 from neurolab.store import ProjectStore
@@ -74,6 +76,8 @@ class Runner:
         self._executor: Executor | None = None
         self._lock = threading.Lock()
         self._paused = False
+        self._pruning: GenerationPruning | None = None  # the generation in flight, if it prunes
+        self._state: _RunState | None = None
 
     @classmethod
     def resuming(
@@ -116,6 +120,17 @@ class Runner:
         for sink in self.sinks:
             sink(event)
 
+    def _on_executor_event(self, event: Event) -> None:
+        """Streamed by the executor on the Runner's thread: epoch reports feed the pruner, and
+        end the time budget even while a stacked group (one long result) is still training."""
+        if isinstance(event, EpochReport):
+            if self._pruning is not None:
+                self._pruning.on_report(event)
+            state, executor = self._state, self._executor
+            if state is not None and executor is not None and state.out_of_time():
+                executor.cancel()
+        self._emit(event)
+
     # --- the run ------------------------------------------------------------------------
     def run(self) -> RunFinished:
         """Run to the end of the budget (or `stop()`); returns the summary.
@@ -144,6 +159,7 @@ class Runner:
         spec_dict = spec.model_copy(update={"task": data.task}).to_dict()
         engine = make_engine(spec, data.n_features, data.n_outputs)
         state = _RunState(time.monotonic(), spec.budget.generations, spec.budget.seconds)
+        self._state = state
         if self.resume_run is None:
             run_id = store.create_run(spec_dict, metric, device, data.notes, data.preprocessing)
         else:
@@ -169,7 +185,7 @@ class Runner:
             data,
             device,
             pool_size(device, execution.workers, execution.candidates_per_gpu),
-            self._emit,
+            self._on_executor_event,
             execution.batching == "auto",
             limits=limits,
             evaluate_only=spec.mode == "neuroevolution",
@@ -256,23 +272,20 @@ class Runner:
             )
         by_id = dict(zip((t.candidate_id for t in tasks), proposals, strict=True))
         self._emit(GenerationStarted(generation, len(tasks)))
+        pruning = None
+        if getattr(engine, "prunes", lambda: False)():
+            positions = {t.candidate_id: i for i, t in enumerate(tasks)}
+            pruning = GenerationPruning(engine, executor, positions)  # type: ignore[arg-type]
         finished = state.take_reusable(tasks)
+        if pruning is not None:  # candidates kept from before a resume: the engine sees them again
+            for record in finished.values():
+                pruning.on_curve(record.candidate_id, record.val_losses)
+        self._pruning = pruning
         executor.submit([t for t in tasks if t.candidate_id not in finished])
-        for task, result in executor.results():
-            genome = by_id[task.candidate_id].genome
-            params = parameter_count(genome, self.data.n_features, self.data.n_outputs)
-            record = _record(task, by_id[task.candidate_id], result, params)
-            finished[task.candidate_id] = record
-            is_best = state.offer(record)
-            # Mode "inherit" keeps everyone's weights until the next generation has drawn on them.
-            worth = state.worth_keeping(record)
-            keep = result.weights if worth or self.spec.mode == "inherit" else None
-            store.add_candidate(run_id, record, keep)
-            self._emit(CandidateFinished(record, is_best))
-            state.generation_progress = len(finished) / max(1, len(tasks))
-            self._emit(state.progress(generation))
-            if state.out_of_time() and not self._stop.is_set():
-                executor.cancel()
+        try:
+            self._collect(store, run_id, executor, state, generation, tasks, by_id, finished)
+        finally:
+            self._pruning = None
         if len(finished) < len(tasks) or any(r.status == "cancelled" for r in finished.values()):
             return False  # an incomplete generation is not told to the engine
         evaluations = [
@@ -312,6 +325,39 @@ class Runner:
         return starting_weights(
             proposal.genome, proposal.sources, load_parent, data.n_features, data.n_outputs, seed
         )
+
+    def _collect(
+        self,
+        store: ProjectStore,
+        run_id: int,
+        executor: Executor,
+        state: _RunState,
+        generation: int,
+        tasks: list[CandidateTask],
+        by_id: dict[int, Proposal],
+        finished: dict[int, CandidateRecord],
+    ) -> None:
+        """Store each candidate of the generation as it finishes (pruned ones as pruned)."""
+        for task, result in executor.results():
+            genome = by_id[task.candidate_id].genome
+            params = parameter_count(genome, self.data.n_features, self.data.n_outputs)
+            record = _record(task, by_id[task.candidate_id], result, params)
+            pruned_at = None
+            if self._pruning is not None and result.status != "failed":
+                pruned_at = self._pruning.on_curve(task.candidate_id, result.val_losses)
+            if pruned_at is not None:
+                record = replace(record, status="pruned", error=f"pruned at epoch {pruned_at}")
+            finished[task.candidate_id] = record
+            is_best = state.offer(record)
+            # Mode "inherit" keeps everyone's weights until the next generation has drawn on them.
+            worth = state.worth_keeping(record)
+            keep = result.weights if worth or self.spec.mode == "inherit" else None
+            store.add_candidate(run_id, record, keep)
+            self._emit(CandidateFinished(record, is_best))
+            state.generation_progress = len(finished) / max(1, len(tasks))
+            self._emit(state.progress(generation))
+            if state.out_of_time() and not self._stop.is_set():
+                executor.cancel()
 
 
 class _RunState:
@@ -395,8 +441,8 @@ class _RunState:
 
 def _fitness(record: CandidateRecord) -> float:
     value = record.val_metric
-    if record.status == "failed" or value is None or not math.isfinite(value):
-        return WORST_FITNESS
+    if record.status in ("failed", "pruned") or value is None or not math.isfinite(value):
+        return WORST_FITNESS  # a pruned candidate never competes for the best
     return value
 
 
@@ -411,7 +457,8 @@ def _evaluation(proposal: Proposal, record: CandidateRecord, spec: ExperimentSpe
     if spec.mode == "neuroevolution":
         fitness = -record.train_losses[-1] if fitness != WORST_FITNESS else WORST_FITNESS
     objectives = (fitness, float(record.params))[: len(spec.engine.objectives)]
-    return Evaluation(proposal, record.candidate_id, fitness, objectives)
+    pruned = record.status == "pruned"
+    return Evaluation(proposal, record.candidate_id, fitness, objectives, pruned)
 
 
 def _record(

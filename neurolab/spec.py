@@ -108,6 +108,11 @@ class EngineSpec(_Section):
     population: int = Field(16, ge=2, le=100_000)
     sampler: Literal["tpe", "cmaes", "random"] = "tpe"
     """Optuna's sampler (kind "optuna" only); its trials per generation = `population`."""
+    pruner: Literal["none", "median", "halving", "hyperband"] = "none"
+    """Optuna's pruner (kind "optuna" only): stops candidates whose validation loss lags."""
+    storage: str | None = None
+    """Optuna storage shared by several processes (kind "optuna" only): an RDB URL such as
+    "postgresql://user:password@host/db", or a journal file path; none = in the project file."""
     tournament_size: int = Field(3, ge=1, le=100)
     crossover_prob: float = Field(0.5, ge=0.0, le=1.0)
     mutation_prob: float = Field(0.8, ge=0.0, le=1.0)

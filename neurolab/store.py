@@ -406,11 +406,14 @@ class ProjectStore:
             return (row[0], json_cell(row[1], dict)) if row else None
 
     def best(self, run_id: int) -> CandidateRecord | None:
-        """The finished candidate with the highest validation metric (ties: the earliest)."""
+        """The finished candidate with the highest validation metric (ties: the earliest).
+
+        Pruned candidates do not compete (as in Optuna: only complete trials are best)."""
         row = self._db.execute(
             "SELECT id, generation, genome, status, val_metric, test_metric, train_metric,"
             " params, epochs, seconds, train_losses, val_losses, parents, origin, error"
-            " FROM candidates WHERE run_id=? AND val_metric IS NOT NULL AND status != 'failed'"
+            " FROM candidates WHERE run_id=? AND val_metric IS NOT NULL"
+            " AND status NOT IN ('failed', 'pruned')"
             " ORDER BY val_metric DESC, id ASC LIMIT 1",
             (run_id,),
         ).fetchone()

@@ -86,12 +86,19 @@ class WorkerContext:
         genome = task.training_genome()
         grid = self.grid if task.snapshots else None
         last = {"progress": 0.0, "snapshot": 0.0}
+        unsent: list[float] = []  # validation losses since the last report
 
         def on_epoch(epoch, train_loss, val_loss, val_metric, model) -> bool:
             now = time.monotonic()
+            unsent.append(val_loss)
             if now - last["progress"] >= PROGRESS_INTERVAL:
                 last["progress"] = now
-                send(EpochReport(task.candidate_id, epoch, train_loss, val_loss, val_metric))
+                send(
+                    EpochReport(
+                        task.candidate_id, epoch, train_loss, val_loss, val_metric, tuple(unsent)
+                    )
+                )
+                unsent.clear()
             if grid is not None and now - last["snapshot"] >= SNAPSHOT_INTERVAL:
                 last["snapshot"] = now
                 send(
@@ -138,17 +145,21 @@ class WorkerContext:
         genomes = [task.training_genome() for task in tasks]
         grid = self.grid if any(task.snapshots for task in tasks) else None
         pending: dict[int, EpochReport] = {}
+        unsent: dict[int, list[float]] = {}  # per candidate: validation losses not yet sent
         last = {"progress": 0.0, "snapshot": 0.0}
 
         def flush() -> None:
             for report in pending.values():
                 send(report)
             pending.clear()
+            unsent.clear()
 
         def on_epoch(i, epoch, train_loss, val_loss, val_metric, model) -> bool:
             task = tasks[i]
+            recent = unsent.setdefault(task.candidate_id, [])
+            recent.append(val_loss)
             pending[task.candidate_id] = EpochReport(
-                task.candidate_id, epoch, train_loss, val_loss, val_metric
+                task.candidate_id, epoch, train_loss, val_loss, val_metric, tuple(recent)
             )
             now = time.monotonic()
             if now - last["progress"] >= PROGRESS_INTERVAL:

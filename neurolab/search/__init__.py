@@ -6,7 +6,13 @@ from typing import Any
 
 from neurolab.errors import SpecError
 from neurolab.genome import Genome, SearchSpace
-from neurolab.search.base import WORST_FITNESS, Evaluation, Proposal, SearchEngine
+from neurolab.search.base import (
+    WORST_FITNESS,
+    Evaluation,
+    Proposal,
+    PruningEngine,
+    SearchEngine,
+)
 from neurolab.search.evolution import GeneticSearch
 from neurolab.search.random_search import RandomSearch
 from neurolab.spec import ExperimentSpec
@@ -17,6 +23,7 @@ __all__ = [
     "GeneticSearch",
     "OptunaSearch",
     "Proposal",
+    "PruningEngine",
     "RandomSearch",
     "SearchEngine",
     "make_engine",
@@ -65,6 +72,9 @@ def make_engine(spec: ExperimentSpec, n_inputs: int = 0, n_outputs: int = 0) -> 
             generations=generations,
             seed=spec.seed,
             sampler=settings.sampler,
+            pruner=settings.pruner,
+            storage=settings.storage,
+            study_name=spec.name,
         )
     return GeneticSearch(
         space,

@@ -4,17 +4,22 @@ Lifecycle (ask/tell, as in Optuna):
 1. `ask()` returns the proposals of the next generation (genomes plus where they came from).
 2. The Runner gives each a candidate id, has the executor train them, and stores the results.
 3. `tell(results)` hands back, for every proposal of that generation and in the same order,
-   its candidate id and fitness (the validation metric; `-inf` for a failed candidate).
+   its candidate id and fitness (the validation metric; `-inf` for a failed candidate), and
+   whether the engine's pruner stopped it.
 4. `done()` says whether the engine's generations are used up; the Runner also stops on time.
 `state()` is a JSON-serialisable checkpoint taken after `tell`, and `restore(state)` puts a fresh
 engine back there, so an interrupted run can resume. Engines keep library objects (DEAP
 individuals, Optuna trials) to themselves: only `Genome` values leave them.
+
+Pruning (optional, `PruningEngine`): while a generation trains, the Runner hands the engine
+each candidate's validation losses epoch by epoch (`report`), and cancels the candidate from
+the epoch the engine says it is pruned at.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -46,6 +51,7 @@ class Evaluation:
     fitness: float
     # Every objective, first = `fitness` (maximised), then e.g. the parameter count (minimised).
     objectives: tuple[float, ...] = ()
+    pruned: bool = False  # the engine's pruner stopped it (a final state, not a failure)
 
 
 class SearchEngine(Protocol):
@@ -60,6 +66,15 @@ class SearchEngine(Protocol):
     def state(self) -> dict[str, Any]: ...
 
     def restore(self, state: dict[str, Any]) -> None: ...
+
+
+class PruningEngine(SearchEngine, Protocol):
+    def prunes(self) -> bool: ...
+
+    def report(self, position: int, first_epoch: int, val_losses: Sequence[float]) -> int | None:
+        """Report proposal `position`'s validation losses from `first_epoch` on (epochs it
+        already has are skipped); returns the epoch it is pruned at, or None to go on."""
+        ...
 
 
 def rng_to_json(rng_state: tuple) -> list:

@@ -11,6 +11,16 @@ the history and that seed, never on how much randomness earlier generations drew
 study proposes exactly what the uninterrupted one would. CMA-ES keeps its distribution as a
 pickle in Optuna's trial attributes; NeuroLab never unpickles the project file, so `restore`
 re-creates that state by replaying the generations through the sampler instead.
+
+Pruning: `report(position, first_epoch, val_losses)` records a running trial's epochs as
+intermediate values (negated losses, see `optuna_study`) and asks the pruner after each; the
+epoch it is pruned at is remembered, later epochs are ignored, and `tell` finishes it as
+PRUNED. Checkpoints keep every trial's intermediate values, so pruners resume exactly too.
+
+Shared storage (`storage=`): the study lives in an Optuna RDB or journal file that several
+processes use at once; each proposes with its own random salt (else equal seeds would propose
+equal networks), so a shared study is not reproducible, and a checkpoint only restores the
+generation count (the history is in the storage).
 """
 
 from __future__ import annotations
@@ -18,8 +28,9 @@ from __future__ import annotations
 import importlib.util
 import logging
 import math
+import secrets
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -36,17 +47,18 @@ from optuna.trial import FrozenTrial, Trial, TrialState
 from neurolab.errors import SpecError
 from neurolab.genome import Genome, LayerGene, SearchSpace
 from neurolab.search.base import Evaluation, Proposal
+from neurolab.search.optuna_study import make_pruner, make_storage
 
 SAMPLERS = ("tpe", "cmaes", "random")
-STATE_VERSION = 1
-MIN_TRIALS_FOR_IMPORTANCE = 4  # fANOVA on fewer finished trials says nothing useful
+STATE_VERSION = 2  # 2 added intermediate values (pruning); 1 restores as before
 
 _log = logging.getLogger(__name__)
 
 
-def generation_seed(seed: int, generation: int) -> int:
+def generation_seed(seed: int, generation: int, salt: int | None = None) -> int:
     """The sampler's seed for one generation: well mixed, the same in every process."""
-    return int(np.random.SeedSequence([seed, generation]).generate_state(1)[0])
+    entropy = [seed, generation] if salt is None else [seed, generation, salt]
+    return int(np.random.SeedSequence(entropy).generate_state(1)[0])
 
 
 @contextmanager
@@ -122,8 +134,9 @@ class OptunaSearch:
 
     `ask()` asks `population` trials and turns each into a genome; `tell(results)` finishes
     them in order (a failed candidate, fitness `-inf`, becomes a FAIL trial, which the samplers
-    ignore); `done()` after `generations` batches. `state()` / `restore()` checkpoint the study
-    as JSON. `trials_table()` and `param_importances()` are for front ends.
+    ignore; a pruned one a PRUNED trial); `done()` after `generations` batches. Between the
+    two, `report()` feeds the pruner. `state()` / `restore()` checkpoint the study as JSON.
+    `trials_table()` and `param_importances()` are for front ends.
     """
 
     def __init__(
@@ -134,6 +147,9 @@ class OptunaSearch:
         generations: int,
         seed: int,
         sampler: str = "tpe",
+        pruner: str = "none",
+        storage: str | None = None,
+        study_name: str = "neurolab",
     ) -> None:
         if sampler not in SAMPLERS:
             raise SpecError(f"engine.sampler: {sampler!r} is not one of {', '.join(SAMPLERS)}")
@@ -144,17 +160,30 @@ class OptunaSearch:
             )
         self.space, self.population, self.generations = space, population, generations
         self.seed, self.sampler = seed, sampler
+        self.pruner_name, self.study_name = pruner, study_name
+        self._pruner = make_pruner(pruner, space)
+        self._storage = make_storage(storage)
+        self._salt = None if self._storage is None else secrets.randbits(32)
         self.origin = f"optuna:{sampler}"
         self.generation = 0
         self.study = self._new_study()
         self._pending: list[Trial] = []
+        self._reported: dict[int, int] = {}  # position -> last epoch reported
+        self._pruned_at: dict[int, int] = {}  # position -> epoch its trial was pruned at
 
     def _new_study(self) -> optuna.Study:
         with _quiet():
-            return optuna.create_study(direction="maximize", sampler=self._make_sampler(0))
+            return optuna.create_study(
+                direction="maximize",
+                sampler=self._make_sampler(0),
+                pruner=self._pruner,
+                storage=self._storage,
+                study_name=self.study_name,  # fixed: Hyperband's brackets hash it
+                load_if_exists=self._storage is not None,
+            )
 
     def _make_sampler(self, generation: int) -> BaseSampler:
-        seed = generation_seed(self.seed, generation)
+        seed = generation_seed(self.seed, generation, self._salt)
         with _quiet():
             if self.sampler == "random":
                 return RandomSampler(seed=seed)
@@ -194,22 +223,48 @@ class OptunaSearch:
                 proposals.append(Proposal(suggest_genome(trial, self.space), (), self.origin))
         return proposals
 
-    def tell(self, results: list[Evaluation]) -> None:
-        self._finish([(r.candidate_id, r.fitness) for r in results])
+    def prunes(self) -> bool:
+        return self.pruner_name != "none"
 
-    def _finish(self, outcomes: list[tuple[int | None, float]]) -> None:
-        """Tell the pending trials, in order, their (candidate id, fitness)."""
+    def report(self, position: int, first_epoch: int, val_losses: Sequence[float]) -> int | None:
+        """Epochs `first_epoch`, ... of pending trial `position`; the epoch it is pruned at."""
+        if not self.prunes() or position in self._pruned_at:
+            return self._pruned_at.get(position)
+        trial, last = self._pending[position], self._reported.get(position, 0)
+        with _quiet():
+            for epoch, loss in enumerate(val_losses, start=first_epoch):
+                if epoch <= last:
+                    continue  # already reported (a live report, then the whole curve)
+                if not math.isfinite(loss):
+                    break  # the NaN guard fails this candidate anyway
+                trial.report(-loss, epoch)
+                last = epoch
+                if trial.should_prune():
+                    self._pruned_at[position] = epoch
+                    break
+        self._reported[position] = last
+        return self._pruned_at.get(position)
+
+    def tell(self, results: list[Evaluation]) -> None:
+        self._finish([(r.candidate_id, r.fitness, r.pruned) for r in results])
+
+    def _finish(self, outcomes: list[tuple[int | None, float, bool]]) -> None:
+        """Tell the pending trials, in order, their (candidate id, fitness, pruned)."""
         if len(outcomes) != len(self._pending):
             raise ValueError(f"expected {len(self._pending)} results, got {len(outcomes)}")
         with _quiet():
-            for trial, (candidate_id, fitness) in zip(self._pending, outcomes, strict=True):
+            for trial, (candidate_id, fitness, pruned) in zip(self._pending, outcomes, strict=True):
                 if candidate_id is not None:
                     trial.set_user_attr("candidate_id", candidate_id)
-                if math.isfinite(fitness):
+                if pruned:
+                    self.study.tell(trial, state=TrialState.PRUNED)
+                elif math.isfinite(fitness):
                     self.study.tell(trial, fitness)
                 else:
                     self.study.tell(trial, state=TrialState.FAIL)
         self._pending = []
+        self._reported.clear()
+        self._pruned_at.clear()
         self.generation += 1
 
     def done(self) -> bool:
@@ -235,6 +290,8 @@ class OptunaSearch:
                     "params": trial.params,
                     "value": trial.value,
                     "state": trial.state.name,
+                    "intermediate": {str(k): v for k, v in trial.intermediate_values.items()},
+                    "rungs": _rungs(trial.system_attrs),
                 }
                 for trial in trials
             ],
@@ -247,6 +304,11 @@ class OptunaSearch:
             )
         generation = int(state["generation"])
         self._pending = []
+        self._reported.clear()
+        self._pruned_at.clear()
+        if self._storage is not None:  # the history is in the shared storage already
+            self.study, self.generation = self._new_study(), generation
+            return
         if self.sampler == "cmaes" and self._replay(state["trials"], generation):
             return
         if self.sampler == "cmaes":
@@ -278,11 +340,16 @@ class OptunaSearch:
             ):
                 self._pending = []
                 return False
+            with _quiet():
+                for trial, record in zip(self._pending, batch, strict=True):
+                    for step, value in record.get("intermediate", {}).items():
+                        trial.report(value, int(step))
             self._finish(
                 [
                     (
                         record.get("candidate_id"),
                         record["value"] if record["state"] == "COMPLETE" else -math.inf,
+                        record["state"] == "PRUNED",
                     )
                     for record in batch
                 ]
@@ -305,25 +372,16 @@ class OptunaSearch:
         ]
 
     def param_importances(self) -> dict[str, float]:
-        """fANOVA importance of each parameter every finished trial has ({} while too few).
+        """fANOVA importance of each parameter every finished trial has ({} while too few)."""
+        from neurolab.insights import fanova_importances
 
-        Conditional parameters (a layer's width when depths vary) are left out by Optuna,
-        since not every trial has them.
-        """
-        finished = self.study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
-        if len(finished) < MIN_TRIALS_FOR_IMPORTANCE:
-            return {}
-        # Imported here: optuna.importance pulls in scikit-learn (over a second).
-        from optuna.importance import FanovaImportanceEvaluator, get_param_importances
+        return fanova_importances(self.study, self.seed)
 
-        try:
-            with _quiet():
-                importances = get_param_importances(
-                    self.study, evaluator=FanovaImportanceEvaluator(seed=self.seed)
-                )
-        except (ValueError, RuntimeError):  # e.g. no parameter shared by every trial
-            return {}
-        return {name: float(v) for name, v in importances.items() if math.isfinite(v)}
+
+def _rungs(system_attrs: dict[str, Any]) -> dict[str, float]:
+    """Successive halving's (and Hyperband's) record of the rungs a trial passed: plain floats.
+    (Other system attributes, such as CMA-ES's pickled state, stay out of checkpoints.)"""
+    return {k: v for k, v in system_attrs.items() if k.startswith("completed_rung_")}
 
 
 def _frozen(saved: dict[str, Any], distributions: dict[str, BaseDistribution]) -> FrozenTrial:
@@ -333,8 +391,10 @@ def _frozen(saved: dict[str, Any], distributions: dict[str, BaseDistribution]) -
     state = TrialState[saved["state"]]
     return optuna.trial.create_trial(
         state=state,
-        value=saved["value"] if state == TrialState.COMPLETE else None,
+        value=saved["value"] if state in (TrialState.COMPLETE, TrialState.PRUNED) else None,
         params=saved["params"],
         distributions={name: distributions[name] for name in saved["params"]},
         user_attrs=user_attrs,
+        intermediate_values={int(k): v for k, v in saved.get("intermediate", {}).items()},
+        system_attrs=dict(saved.get("rungs", {})),
     )

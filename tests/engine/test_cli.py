@@ -50,6 +50,7 @@ def test_run_json_and_show(tmp_path, capsys):
     assert "generation 2/2" in captured.err  # progress on stderr
     assert main(["show", str(out), "--json"]) == 0
     shown = json.loads(capsys.readouterr().out)
+    assert shown.pop("study")["trials"]  # show adds the study view (tests/engine/test_insights)
     assert shown == result
     assert main(["show", str(out)]) == 0
     text = capsys.readouterr().out

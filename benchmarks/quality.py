@@ -1,0 +1,294 @@
+"""Search quality within one wall-clock budget: NeuroLab's engines against the tools in use today.
+
+    python benchmarks/quality.py [--quick] [--budget S] [--seeds N] [--workers N] [NAME ...]
+
+Per dataset and seed (the seed also draws the train/validation/test split, the same for every
+method), each of these gets the same budget of S seconds of wall time on this machine:
+- NeuroLab GA, NeuroLab Optuna (TPE) and NeuroLab random search (`Runner`, time budget, the
+  default search space, stacked training; start-up of worker processes counts);
+- the plain loop people write today: an Optuna TPE study (`study.optimize(timeout=S)`) whose
+  objective builds a PyTorch MLP from the same search space and trains it sequentially for
+  its epochs (Adam family, minibatches), scored on validation.
+Without a budget, at their defaults: scikit-learn's LogisticRegression (Ridge for regression),
+RandomForest, HistGradientBoosting and MLPClassifier (MLPRegressor), fitted on train +
+validation. Every method is scored on the same test rows: accuracy, or R² for diabetes.
+Printed per dataset: test metric mean ± std over the seeds, candidates evaluated within the
+budget and seconds used; the last stdout line is one JSON object with everything.
+`--quick` is a short version (5 s budget): a smoke test of the comparison, not its result.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+DATASETS = [
+    "iris",
+    "wine",
+    "breast_cancer",
+    "digits",
+    "moons",
+    "circles",
+    "spirals",
+    "xor",
+    "diabetes",
+]
+ENGINES = {"neurolab_ga": "ga", "neurolab_optuna": "optuna", "neurolab_random": "random"}
+
+
+def _spec(name: str, engine: str, budget: float, seed: int, workers: int):
+    from neurolab.spec import ExperimentSpec
+
+    return ExperimentSpec.from_dict(
+        {
+            "name": f"{name}-{engine}",
+            "data": {"name": name},
+            "engine": {"kind": engine, "population": 16},
+            "budget": {"generations": 100_000, "seconds": budget},
+            "execution": {"workers": workers},
+            "seed": seed,
+        }
+    )
+
+
+def neurolab(name: str, engine: str, budget: float, seed: int, workers: int) -> dict:
+    from neurolab.runner import Runner
+    from neurolab.store import ProjectStore
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "q.nlab"
+        start = time.perf_counter()
+        summary = Runner(_spec(name, engine, budget, seed, workers), path).run()
+        seconds = time.perf_counter() - start
+        with ProjectStore(path, create=False) as store:
+            records = store.candidates(summary.run_id)
+    done = [r for r in records if r.status in ("ok", "pruned", "failed")]
+    best = summary.best
+    return {
+        "test": None if best is None else best.test_metric,
+        "candidates": len(done),
+        "seconds": seconds,
+    }
+
+
+def sklearn_baselines(data, seed: int) -> dict[str, dict]:
+    from sklearn.ensemble import (
+        HistGradientBoostingClassifier,
+        HistGradientBoostingRegressor,
+        RandomForestClassifier,
+        RandomForestRegressor,
+    )
+    from sklearn.linear_model import LogisticRegression, Ridge
+    from sklearn.neural_network import MLPClassifier, MLPRegressor
+
+    x = np.concatenate([data.x_train, data.x_val])
+    y = np.concatenate([data.y_train, data.y_val])
+    if data.task == "classification":
+        models = {
+            "logistic_regression": LogisticRegression(),
+            "random_forest": RandomForestClassifier(random_state=seed),
+            "hist_gradient_boosting": HistGradientBoostingClassifier(random_state=seed),
+            "mlp_sklearn": MLPClassifier(random_state=seed),
+        }
+    else:
+        models = {
+            "ridge": Ridge(),
+            "random_forest": RandomForestRegressor(random_state=seed),
+            "hist_gradient_boosting": HistGradientBoostingRegressor(random_state=seed),
+            "mlp_sklearn": MLPRegressor(random_state=seed),
+        }
+    rows = {}
+    import warnings
+
+    for key, model in models.items():
+        start = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # MLP's ConvergenceWarning at default max_iter
+            model.fit(x, y)
+        score = float(model.score(data.x_test, data.y_test))
+        rows[key] = {"test": score, "candidates": 1, "seconds": time.perf_counter() - start}
+    return rows
+
+
+def plain_optuna_torch(data, budget: float, seed: int) -> dict:
+    """What a user writes today: Optuna TPE around a sequential PyTorch training function."""
+    import optuna
+    import torch
+    from torch import nn
+
+    from neurolab.spec import SearchSpaceSpec
+
+    space = SearchSpaceSpec()  # the same bounds NeuroLab searches
+    activations = {"relu": nn.ReLU, "tanh": nn.Tanh, "gelu": nn.GELU}
+    activations |= {"leaky_relu": nn.LeakyReLU, "elu": nn.ELU, "silu": nn.SiLU}
+    classification = data.task == "classification"
+    x_tr, x_va, x_te = (
+        torch.tensor(a, dtype=torch.float32) for a in (data.x_train, data.x_val, data.x_test)
+    )
+    dtype = torch.long if classification else torch.float32
+    y_tr, y_va, y_te = (
+        torch.tensor(a, dtype=dtype) for a in (data.y_train, data.y_val, data.y_test)
+    )
+    outputs = data.n_outputs
+
+    def score(model, x, y) -> float:
+        with torch.no_grad():
+            out = model(x)
+        if classification:
+            return float((out.argmax(1) == y).float().mean())
+        pred = out.squeeze(1)
+        return float(1 - ((y - pred) ** 2).sum() / ((y - y.mean()) ** 2).sum())
+
+    def objective(trial: optuna.Trial) -> float:
+        torch.manual_seed(trial.number)
+        layers, width_in = [], x_tr.shape[1]
+        for k in range(trial.suggest_int("n_layers", space.min_layers, space.max_layers)):
+            width = trial.suggest_int(f"width_{k}", space.min_width, space.max_width, log=True)
+            act = trial.suggest_categorical(f"activation_{k}", space.activations)
+            drop = trial.suggest_float(f"dropout_{k}", space.min_dropout, space.max_dropout)
+            layers += [nn.Linear(width_in, width), activations[act](), nn.Dropout(drop)]
+            width_in = width
+        model = nn.Sequential(*layers, nn.Linear(width_in, outputs))
+        lr = trial.suggest_float("learning_rate", space.min_lr, space.max_lr, log=True)
+        optimizer_name = trial.suggest_categorical("optimizer", space.optimizers)
+        wd = trial.suggest_categorical("weight_decay", space.weight_decays)
+        batch = trial.suggest_categorical("batch_size", space.batch_sizes)
+        epochs = trial.suggest_int("epochs", space.min_epochs, space.max_epochs)
+        optimizer = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW}[optimizer_name](
+            model.parameters(), lr=lr, weight_decay=wd
+        )
+        loss_fn = nn.CrossEntropyLoss() if classification else nn.MSELoss()
+        for _ in range(epochs):
+            model.train()
+            order = torch.randperm(len(x_tr))
+            for lo in range(0, len(x_tr), batch):
+                idx = order[lo : lo + batch]
+                optimizer.zero_grad()
+                out = model(x_tr[idx])
+                loss = (
+                    loss_fn(out, y_tr[idx])
+                    if classification
+                    else loss_fn(out.squeeze(1), y_tr[idx])
+                )
+                loss.backward()
+                optimizer.step()
+        model.eval()
+        trial.set_user_attr("test", score(model, x_te, y_te))
+        value = score(model, x_va, y_va)
+        return value if np.isfinite(value) else -1e9
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.create_study(direction="maximize", sampler=optuna.samplers.TPESampler(seed=seed))
+    start = time.perf_counter()
+    study.optimize(objective, timeout=budget)
+    return {
+        "test": study.best_trial.user_attrs["test"],
+        "candidates": len(study.trials),
+        "seconds": time.perf_counter() - start,
+    }
+
+
+def _summary(values: list[float | None]) -> tuple[float | None, float | None]:
+    clean = [v for v in values if v is not None]
+    if not clean:
+        return None, None
+    return statistics.fmean(clean), statistics.pstdev(clean) if len(clean) > 1 else 0.0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("names", nargs="*", default=DATASETS)
+    parser.add_argument("--quick", action="store_true", help="5 s budget (a smoke test)")
+    parser.add_argument("--budget", type=float, default=None, help="seconds per method (60)")
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=1, help="NeuroLab's workers (1: inline)")
+    args = parser.parse_args()
+    budget = args.budget or (5.0 if args.quick else 60.0)
+    import torch
+
+    from neurolab.data import load_data
+    from neurolab.spec import DataSpec
+
+    print(
+        f"budget {budget:g} s per method and dataset, seeds 0..{args.seeds - 1},"
+        f" NeuroLab workers {args.workers}",
+        flush=True,
+    )
+    table: dict[str, dict] = {}
+    for name in args.names:
+        runs: dict[str, list[dict]] = {}
+        for seed in range(args.seeds):
+            data = load_data(DataSpec(name=name), None, seed)
+            for key, row in sklearn_baselines(data, seed).items():
+                runs.setdefault(key, []).append(row)
+            # One thread, as NeuroLab's inline trainer: small networks lose with more here.
+            torch.set_num_threads(1)
+            runs.setdefault("plain_optuna_torch", []).append(plain_optuna_torch(data, budget, seed))
+            for key, engine in ENGINES.items():
+                runs.setdefault(key, []).append(neurolab(name, engine, budget, seed, args.workers))
+        table[name] = {"task": data.task}
+        for key, rows in runs.items():
+            mean, std = _summary([r["test"] for r in rows])
+            table[name][key] = {
+                "test_mean": mean,
+                "test_std": std,
+                "candidates": statistics.fmean(r["candidates"] for r in rows),
+                "seconds": statistics.fmean(r["seconds"] for r in rows),
+            }
+        _print_dataset(name, table[name])
+    print(
+        json.dumps(
+            {"budget": budget, "seeds": args.seeds, "workers": args.workers, "results": table}
+        )
+    )
+    return 0
+
+
+def _print_dataset(name: str, rows: dict) -> None:
+    metric = "accuracy" if rows["task"] == "classification" else "R²"
+    print(f"\n{name} (test {metric}, mean ± std over seeds; candidates; seconds)", flush=True)
+    for key, row in rows.items():
+        if key == "task":
+            continue
+        value = (
+            "   -   "
+            if row["test_mean"] is None
+            else f"{row['test_mean']:.4f} ± {row['test_std']:.4f}"
+        )
+        print(f"  {key:<24} {value}  {row['candidates']:8.1f}  {row['seconds']:6.1f}", flush=True)
+    neuro = {
+        k: v for k, v in rows.items() if k.startswith("neurolab") and v["test_mean"] is not None
+    }
+    base = {
+        k: v
+        for k, v in rows.items()
+        if k not in ("task", "plain_optuna_torch") and not k.startswith("neurolab")
+    }
+    if neuro:
+        best_key = max(neuro, key=lambda k: neuro[k]["test_mean"])
+        best_base = max(base, key=lambda k: base[k]["test_mean"])
+        b, s = neuro[best_key], base[best_base]
+        plain = rows["plain_optuna_torch"]
+        verdict = (
+            "matches or beats"
+            if b["test_mean"] >= s["test_mean"] - max(b["test_std"], s["test_std"])
+            else "BELOW"
+        )
+        print(
+            f"  -> best NeuroLab {best_key} {b['test_mean']:.4f} {verdict} best scikit-learn"
+            f" {best_base} {s['test_mean']:.4f}; vs MLP at defaults {b['test_mean'] - rows['mlp_sklearn']['test_mean']:+.4f};"
+            f" candidates {b['candidates'] / max(plain['candidates'], 1e-9):.1f}x the plain Optuna+PyTorch loop"
+            f" ({plain['test_mean']:.4f})",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
