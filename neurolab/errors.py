@@ -18,3 +18,7 @@ class DataError(NeuroLabError):
 
 class ProjectFileError(NeuroLabError):
     """The project file cannot be opened, read or written."""
+
+
+class ClusterError(NeuroLabError):
+    """The Ray cluster cannot be reached or cannot run the experiment (or Ray is missing)."""

@@ -123,6 +123,10 @@ class Runner:
             self.data = load_data(spec.data, spec.task, spec.seed)
         data = self.data
         device = str(resolve_device(spec.execution.device))
+        if spec.execution.backend == "ray":
+            from neurolab.execution.ray_cluster import connect
+
+            connect(spec.execution.address)  # a wrong address fails before the file is touched
         store = ProjectStore(self.project)
         try:
             return self._run(store, data, device)
@@ -158,9 +162,7 @@ class Runner:
             )
         )
         status = "interrupted"
-        executor = make_executor(
-            data, device, spec.execution.workers, self._emit, spec.execution.batching == "auto"
-        )
+        executor = make_executor(data, device, spec.execution, self._emit)
         with self._lock:
             self._executor = executor
             if self._paused:

@@ -8,17 +8,26 @@ from neurolab.execution.base import Executor
 from neurolab.execution.inline import InlineExecutor
 from neurolab.execution.process_pool import ProcessPoolExecutor
 from neurolab.execution.worker import CandidateTask
+from neurolab.spec import ExecutionSpec
 
 __all__ = ["CandidateTask", "Executor", "InlineExecutor", "ProcessPoolExecutor", "make_executor"]
 
 
 def make_executor(
-    data: PreparedData, device: str, workers: int, emit: EventSink, batching: bool = True
+    data: PreparedData, device: str, execution: ExecutionSpec, emit: EventSink
 ) -> Executor:
-    """One worker trains inline (no start-up cost); more get a pool of spawned processes.
+    """Backend "ray": actors on the connected cluster (`ray_cluster.connect` first). Locally,
+    one worker trains inline (no start-up cost); more get a pool of spawned processes.
 
-    With `batching`, candidates that allow it train as stacked groups (`train_population`).
+    With `batching` on, candidates that allow it train as stacked groups (`train_population`).
     """
-    if workers <= 1:
+    batching = execution.batching == "auto"
+    if execution.backend == "ray":
+        from neurolab.execution.ray_executor import RayExecutor  # Ray is an optional extra
+
+        return RayExecutor(
+            data, device, emit, execution.workers, batching, execution.gpus_per_candidate
+        )
+    if execution.workers <= 1:
         return InlineExecutor(data, device, emit, batching)
-    return ProcessPoolExecutor(data, device, emit, workers, batching)
+    return ProcessPoolExecutor(data, device, emit, execution.workers, batching)

@@ -19,8 +19,8 @@ from multiprocessing.connection import Connection, wait
 
 from neurolab.data.dataset import PreparedData
 from neurolab.events import EventSink
-from neurolab.execution.worker import CandidateTask, WorkerContext, batchable
-from neurolab.genome import Genome
+from neurolab.execution.dispatch import take_shares
+from neurolab.execution.worker import CandidateTask, WorkerContext
 from neurolab.train.trainer import TrainResult
 
 _CANCEL, _PAUSE, _RESUME, _QUIT = "cancel", "pause", "resume", "quit"
@@ -128,34 +128,13 @@ class ProcessPoolExecutor:
         self._queue.extend(tasks)
 
     def _dispatch(self) -> None:
+        if self._paused:
+            return
         idle = [w for w in self._workers if not w.tasks]
-        if not idle or not self._queue or self._paused:
-            return
-        queued = list(self._queue)
-        if self.batching and batchable(queued):
-            # Whole stacked groups per worker, balanced by their estimated cost.
-            from neurolab.train.batched import assign_to_workers
-
-            genomes = [Genome.from_dict(task.genome) for task in queued]
-            data = self._data
-            shares = assign_to_workers(
-                genomes,
-                len(idle),
-                data.n_features,
-                data.n_outputs,
-                len(data.y_train),
-                self.device,
-            )
-            self._queue.clear()
-            for worker, share in zip(idle, shares, strict=True):
-                if share:
-                    worker.tasks = [queued[i] for i in share]
-                    worker.conn.send(worker.tasks)
-            return
-        for worker in idle:
-            if self._queue:
-                worker.tasks = [self._queue.popleft()]
-                worker.conn.send(worker.tasks)
+        shares = take_shares(self._queue, len(idle), self._data, self.device, self.batching)
+        for worker, share in zip(idle, shares, strict=False):
+            worker.tasks = share
+            worker.conn.send(share)
 
     def results(self) -> Iterator[tuple[CandidateTask, TrainResult]]:
         while True:

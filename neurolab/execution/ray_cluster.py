@@ -1,0 +1,126 @@
+"""The connection to a Ray cluster, shared by every Ray run of this process (optional extra).
+
+`connect(address)` joins a cluster once ("auto", "ray://host:port", "host:port") or, with no
+address, starts a local Ray instance; later calls reuse the connection (a different address
+replaces it). A connection somebody else made (`ray.init` in a test or a notebook) is used as
+it is. `cluster_info()` reads what the cluster offers. Ray is imported only here and in
+`ray_executor`, so NeuroLab works without it.
+
+Ray ties the processes of a local instance to the thread that started it (they get a signal
+when that thread ends), so `ray.init` runs in a keeper thread that lives as long as the
+connection, not in the short-lived thread of a run or of a GUI call.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from neurolab.errors import ClusterError
+
+_lock = threading.Lock()
+_connected: dict[str, Any] = {}  # {"address": ..., "stop": threading.Event} when we connected
+
+
+@dataclass(frozen=True)
+class ClusterInfo:
+    address: str  # "local" for an instance started here
+    cpus: float
+    gpus: float
+    nodes: int
+
+    def describe(self) -> str:
+        gpus = f"{self.gpus:g} GPU{'s' if self.gpus != 1 else ''}"
+        nodes = f"{self.nodes} node{'s' if self.nodes != 1 else ''}"
+        return f"Ray: {self.cpus:g} CPUs, {gpus} on {nodes}"
+
+
+def import_ray() -> ModuleType:
+    """Ray, or a `ClusterError` saying how to install it."""
+    try:
+        import ray
+    except ImportError:
+        raise ClusterError(
+            "the Ray backend needs Ray: pip install 'neurolab[ray]' (or pip install 'ray[default]')"
+        ) from None
+    return ray
+
+
+def connect(address: str | None = None) -> ClusterInfo:
+    """Join the cluster at `address` (None: start a local instance); reuses a live connection."""
+    ray = import_ray()
+    with _lock:
+        key = address or "local"
+        if ray.is_initialized() and _connected.get("address") in (None, key):
+            return cluster_info()
+        if ray.is_initialized():
+            _disconnect(ray)
+        started, failure = threading.Event(), []
+        stop = threading.Event()
+
+        def keep() -> None:
+            try:
+                ray.init(**_init_options(address))
+            except Exception as exc:  # reported to the caller below
+                failure.append(exc)
+            started.set()
+            if not failure:
+                stop.wait()
+
+        threading.Thread(target=keep, name="ray-connection", daemon=True).start()
+        started.wait()
+        if failure:
+            raise ClusterError(_connection_problem(key, failure[0])) from None
+        _connected.update(address=key, stop=stop)
+        return cluster_info()
+
+
+def cluster_info() -> ClusterInfo:
+    """What the connected cluster offers now (all nodes that are alive)."""
+    ray = import_ray()
+    resources = ray.cluster_resources()
+    nodes = sum(1 for node in ray.nodes() if node.get("Alive"))
+    return ClusterInfo(
+        _connected.get("address", "existing"),
+        float(resources.get("CPU", 0)),
+        float(resources.get("GPU", 0)),
+        nodes,
+    )
+
+
+def disconnect() -> None:
+    """End the connection this module made (a local instance stops); others are left alone."""
+    ray = import_ray()
+    with _lock:
+        _disconnect(ray)
+
+
+def _disconnect(ray: ModuleType) -> None:
+    ray.shutdown()
+    stop = _connected.pop("stop", None)
+    _connected.clear()
+    if stop is not None:
+        stop.set()
+
+
+def _init_options(address: str | None) -> dict[str, Any]:
+    options: dict[str, Any] = {"logging_level": logging.WARNING}
+    if address is None:
+        options["include_dashboard"] = False  # a local instance starts faster without it
+        return options
+    # The cluster runs this process's copy of NeuroLab, so driver and workers always agree
+    # (torch and the other dependencies must be installed on the nodes).
+    options["address"] = address
+    options["runtime_env"] = {"py_modules": [str(Path(__file__).resolve().parents[1])]}
+    return options
+
+
+def _connection_problem(address: str, exc: Exception) -> str:
+    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    if address == "local":
+        return f"cannot start a local Ray instance: {first}"
+    return f"cannot connect to the Ray cluster at {address}: {first}"
