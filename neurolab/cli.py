@@ -42,6 +42,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--budget-seconds", type=float, metavar="S", help="stop after S seconds")
     run.add_argument("--workers", type=int, metavar="N", help="1 = in-process; more = a pool")
     run.add_argument("--device", metavar="auto|cpu|cuda|cuda:N")
+    run.add_argument("--backend", choices=["local", "ray"], help="ray: on a Ray cluster")
+    run.add_argument("--address", metavar="auto|ray://HOST:PORT", help="with --backend ray")
+    run.add_argument("--gpus-per-candidate", type=float, metavar="F", help="with --backend ray")
     run.add_argument("--seed", type=int, metavar="N")
     run.add_argument("--out", metavar="FILE.nlab", help="project file (default: NAME.nlab)")
     run.add_argument("--json", action="store_true", help="print one JSON object on stdout")
@@ -117,6 +120,9 @@ def _spec_from_args(args: argparse.Namespace):
         ("budget_seconds", "budget.seconds"),
         ("workers", "execution.workers"),
         ("device", "execution.device"),
+        ("backend", "execution.backend"),
+        ("address", "execution.address"),
+        ("gpus_per_candidate", "execution.gpus_per_candidate"),
         ("seed", "seed"),
     ):
         if getattr(args, flag) is not None:

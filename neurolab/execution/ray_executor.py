@@ -15,6 +15,7 @@ the reason; the dead actor is replaced. The run never fails from a lost worker.
 
 from __future__ import annotations
 
+import copy
 import math
 import os
 import threading
@@ -44,6 +45,9 @@ class RayWorker:
         import torch
 
         torch.set_num_threads(1)  # one CPU per actor, as Ray reserved it
+        # Arrays from the object store are read-only views of shared memory; training wants
+        # its own writable copy (torch warns about, and must never write into, the shared one).
+        data = copy.deepcopy(data)
         device = "cuda" if gpus > 0 and torch.cuda.is_available() else "cpu"
         self._context = WorkerContext(data, device)
         self._lock = threading.Lock()

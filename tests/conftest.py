@@ -1,0 +1,17 @@
+"""Fixtures shared by the engine and the UI tests."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def ray_instance():
+    """One local Ray instance (2 CPUs) for every test that asks for it; skipped without Ray.
+
+    Started in the main thread: Ray ties a local instance's processes to the starting thread.
+    """
+    ray = pytest.importorskip("ray")
+    ray.init(num_cpus=2, include_dashboard=False, logging_level="warning")
+    yield ray
+    ray.shutdown()
