@@ -14,6 +14,7 @@ connection, not in the short-lived thread of a run or of a GUI call.
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,7 @@ from typing import Any
 
 from neurolab.errors import ClusterError
 
+CONNECT_TIMEOUT = 5.0  # seconds for the head node to answer at all
 _lock = threading.Lock()
 _connected: dict[str, Any] = {}  # {"address": ..., "stop": threading.Event} when we connected
 
@@ -59,6 +61,8 @@ def connect(address: str | None = None) -> ClusterInfo:
             return cluster_info()
         if ray.is_initialized():
             _disconnect(ray)
+        if address not in (None, "auto"):
+            _check_reachable(address)
         started, failure = threading.Event(), []
         stop = threading.Event()
 
@@ -105,6 +109,18 @@ def _disconnect(ray: ModuleType) -> None:
     _connected.clear()
     if stop is not None:
         stop.set()
+
+
+def _check_reachable(address: str) -> None:
+    """Fail in seconds, not minutes (Ray retries a dead address for a long time)."""
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    try:
+        socket.create_connection((host, int(port)), timeout=CONNECT_TIMEOUT).close()
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__.replace("Error", " error").lower()
+        raise ClusterError(
+            f"cannot connect to the Ray cluster at {address}: nothing answers there ({reason})"
+        ) from None
 
 
 def _init_options(address: str | None) -> dict[str, Any]:
