@@ -124,9 +124,9 @@ class Runner:
         data = self.data
         device = str(resolve_device(spec.execution.device))
         if spec.execution.backend == "ray":
-            from neurolab.execution.ray_cluster import connect
+            from neurolab.execution.ray_cluster import prepare
 
-            connect(spec.execution.address)  # a wrong address fails before the file is touched
+            prepare(spec.execution)  # a wrong address fails before the file is touched
         store = ProjectStore(self.project)
         try:
             return self._run(store, data, device)

@@ -14,6 +14,7 @@ connection, not in the short-lived thread of a run or of a GUI call.
 from __future__ import annotations
 
 import logging
+import math
 import socket
 import threading
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from types import ModuleType
 from typing import Any
 
 from neurolab.errors import ClusterError
+from neurolab.spec import ExecutionSpec
 
 CONNECT_TIMEOUT = 5.0  # seconds for the head node to answer at all
 _lock = threading.Lock()
@@ -96,6 +98,28 @@ def cluster_info() -> ClusterInfo:
     )
 
 
+def prepare(execution: ExecutionSpec) -> int:
+    """Connect for a run with these settings; how many workers the cluster can hold
+    (`ClusterError` when it cannot hold one)."""
+    connect(execution.address)
+    ray = import_ray()
+    return actors_that_fit(ray.cluster_resources(), execution.workers, execution.gpus_per_candidate)
+
+
+def actors_that_fit(resources: dict[str, float], workers: int, gpus: float) -> int:
+    """At most `workers` actors of one CPU (and `gpus` of a GPU) each on these resources."""
+    count = min(workers, int(resources.get("CPU", 0)))
+    if gpus > 0:
+        count = min(count, math.floor(resources.get("GPU", 0) / gpus + 1e-9))
+    if count < 1:
+        need = f"1 CPU and {gpus:g} GPU" if gpus > 0 else "1 CPU"
+        raise ClusterError(
+            f"the Ray cluster has no room for one worker ({need}; it has "
+            f"{resources.get('CPU', 0):g} CPUs, {resources.get('GPU', 0):g} GPUs)"
+        )
+    return count
+
+
 def disconnect() -> None:
     """End the connection this module made (a local instance stops); others are left alone."""
     ray = import_ray()
@@ -124,7 +148,7 @@ def _check_reachable(address: str) -> None:
 
 
 def _init_options(address: str | None) -> dict[str, Any]:
-    options: dict[str, Any] = {"logging_level": logging.WARNING}
+    options: dict[str, Any] = {"logging_level": logging.ERROR}  # no start-up chatter on stderr
     if address is None:
         options["include_dashboard"] = False  # a local instance starts faster without it
         return options

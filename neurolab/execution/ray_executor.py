@@ -16,7 +16,6 @@ the reason; the dead actor is replaced. The run never fails from a lost worker.
 from __future__ import annotations
 
 import copy
-import math
 import os
 import threading
 import time
@@ -28,12 +27,13 @@ from neurolab.data.dataset import PreparedData
 from neurolab.errors import ClusterError
 from neurolab.events import Event, EventSink
 from neurolab.execution.dispatch import take_shares
-from neurolab.execution.ray_cluster import import_ray
+from neurolab.execution.ray_cluster import actors_that_fit, import_ray
 from neurolab.execution.worker import CandidateTask, WorkerContext
 from neurolab.train.trainer import TrainResult
 
 MAX_ATTEMPTS = 3  # a candidate whose worker dies trains again, this many times in all
 POLL_INTERVAL = 0.1  # seconds between event polls of the busy actors
+POLL_TIMEOUT = 10.0  # an actor that does not answer a poll by then (a lost node) is skipped
 START_TIMEOUT = 300.0  # seconds to wait for an actor before the cluster counts as full
 LATE_START = 30.0  # at the start, how long the other actors may take after the first
 
@@ -65,12 +65,13 @@ class RayWorker:
         `(candidate_id, result, final events)` for each candidate."""
         import ray
 
-        context = ray.get_runtime_context()
+        # `ray.cancel` flags a running actor task (Ray >= 2.53); older Rays rely on `cancel`.
+        ray_cancelled = getattr(ray.get_runtime_context(), "is_canceled", lambda: False)
         self._cancel_all = False
         self._cancelled.clear()
 
         def stopped() -> bool:
-            return self._cancel_all or context.is_canceled()
+            return self._cancel_all or ray_cancelled()
 
         def keep_going() -> bool:
             while not self._running.wait(0.1):  # paused between epochs; cancel releases it
@@ -237,9 +238,11 @@ class RayExecutor:
                 continue
             waiting_since = time.monotonic()
             ray.wait([a.job for a in busy], num_returns=1, timeout=POLL_INTERVAL)
-            polls = [(a, a.handle.events.remote()) for a in busy]
-            for actor, poll in polls:
-                yield from self._collect(actor, poll)
+            polls = [a.handle.events.remote() for a in busy]
+            # All at once: one round costs one round trip however many actors there are.
+            ready, _ = ray.wait(polls, num_returns=len(polls), timeout=POLL_TIMEOUT)
+            for actor, poll in zip(busy, polls, strict=True):
+                yield from self._collect(actor, poll if poll in ready else None)
 
     def _check_workers_left(self, waiting_since: float) -> None:
         """Work is queued, no actor is busy and none is up: fine for a while (one comes up)."""
@@ -255,7 +258,7 @@ class RayExecutor:
         """Forward an actor's polled events; return its results if its Ray task is done."""
         ray = self._ray
         try:
-            for event in ray.get(poll):
+            for event in ray.get(poll) if poll is not None else ():
                 self._emit(event)
         except ray.exceptions.RayError:
             pass  # a dead actor: its task says so below
@@ -304,19 +307,21 @@ class RayExecutor:
         if candidate_id is None:
             self._cancelled = True
             for actor in self._actors:
-                if actor.tasks:
+                job = actor.job  # (read once: the run's thread may be replacing it)
+                if actor.tasks and job is not None:
                     actor.handle.cancel.remote()
-                    self._ray.cancel(actor.job)
+                    self._ray.cancel(job)
             return
         for task in list(self._queue):
             if task.candidate_id == candidate_id:
                 self._queue.remove(task)
                 self._dropped.append(task)
         for actor in self._actors:
-            if any(t.candidate_id == candidate_id for t in actor.tasks):
+            tasks, job = actor.tasks, actor.job
+            if any(t.candidate_id == candidate_id for t in tasks):
                 actor.handle.cancel.remote(candidate_id)
-                if len(actor.tasks) == 1:  # its own Ray task: cancel that too
-                    self._ray.cancel(actor.job)
+                if len(tasks) == 1 and job is not None:  # its own Ray task: cancel that too
+                    self._ray.cancel(job)
 
     def pause(self) -> None:
         self._paused = True
@@ -340,20 +345,6 @@ class RayExecutor:
         for actor in self._actors:
             ray.kill(actor.handle, no_restart=True)
         self._actors = []
-
-
-def actors_that_fit(resources: dict[str, float], workers: int, gpus: float) -> int:
-    """At most `workers` actors of one CPU (and `gpus` of a GPU) each on these resources."""
-    count = min(workers, int(resources.get("CPU", 0)))
-    if gpus > 0:
-        count = min(count, math.floor(resources.get("GPU", 0) / gpus + 1e-9))
-    if count < 1:
-        need = f"1 CPU and {gpus:g} GPU" if gpus > 0 else "1 CPU"
-        raise ClusterError(
-            f"the Ray cluster has no room for one worker ({need}; it has "
-            f"{resources.get('CPU', 0):g} CPUs, {resources.get('GPU', 0):g} GPUs)"
-        )
-    return count
 
 
 def _first_line(exc: BaseException) -> str:

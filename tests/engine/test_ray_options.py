@@ -8,7 +8,7 @@ import pytest
 
 from neurolab.cli import main
 from neurolab.errors import ClusterError, SpecError
-from neurolab.execution.ray_executor import actors_that_fit
+from neurolab.execution.ray_cluster import actors_that_fit
 from neurolab.runner import Runner
 from neurolab.spec import ExperimentSpec
 
