@@ -12,6 +12,7 @@ def ray_instance():
     Started in the main thread: Ray ties a local instance's processes to the starting thread.
     """
     ray = pytest.importorskip("ray")
-    ray.init(num_cpus=2, include_dashboard=False, logging_level="warning")
+    # address="local": a new instance, even if a `ray start` cluster runs on this machine.
+    ray.init(address="local", num_cpus=2, include_dashboard=False, logging_level="error")
     yield ray
     ray.shutdown()

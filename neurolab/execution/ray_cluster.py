@@ -2,9 +2,9 @@
 
 `connect(address)` joins a cluster once ("auto", "ray://host:port", "host:port") or, with no
 address, starts a local Ray instance; later calls reuse the connection (a different address
-replaces it). A connection somebody else made (`ray.init` in a test or a notebook) is used as
-it is. `cluster_info()` reads what the cluster offers. Ray is imported only here and in
-`ray_executor`, so NeuroLab works without it.
+replaces it). A connection somebody else made (`ray.init` in a test or a notebook) serves
+runs without an address. `cluster_info()` reads what the cluster offers. Ray is imported only
+here and in `ray_executor`, so NeuroLab works without it.
 
 Ray ties the processes of a local instance to the thread that started it (they get a signal
 when that thread ends), so `ray.init` runs in a keeper thread that lives as long as the
@@ -59,12 +59,13 @@ def connect(address: str | None = None) -> ClusterInfo:
     ray = import_ray()
     with _lock:
         key = address or "local"
-        if ray.is_initialized() and _connected.get("address") in (None, key):
+        ours = _connected.get("address")  # None: not connected by us
+        if ray.is_initialized() and (ours == key or (address is None and ours is None)):
             return cluster_info()
+        if address not in (None, "auto"):
+            _check_reachable(address)  # (before a live connection is given up for it)
         if ray.is_initialized():
             _disconnect(ray)
-        if address not in (None, "auto"):
-            _check_reachable(address)
         started, failure = threading.Event(), []
         stop = threading.Event()
 
@@ -150,7 +151,9 @@ def _check_reachable(address: str) -> None:
 def _init_options(address: str | None) -> dict[str, Any]:
     options: dict[str, Any] = {"logging_level": logging.ERROR}  # no start-up chatter on stderr
     if address is None:
-        options["include_dashboard"] = False  # a local instance starts faster without it
+        # "local": a new instance even where `ray start` ran on this machine (a bare
+        # `ray.init()` would join that cluster, or fail on the stale file a stopped one leaves).
+        options.update(address="local", include_dashboard=False)  # faster without a dashboard
         return options
     # The cluster runs this process's copy of NeuroLab, so driver and workers always agree
     # (torch and the other dependencies must be installed on the nodes).
