@@ -1,4 +1,5 @@
-"""How an executor hands its queue to free workers; shared by the process pool and Ray.
+"""How an executor queues candidates and hands them to free workers; shared by the process
+pool and Ray.
 
 The same queue and number of free workers give the same shares on every backend, so a run's
 candidates train in the same stacked groups (and get the same floats) wherever they run.
@@ -7,10 +8,12 @@ candidates train in the same stacked groups (and get the same floats) wherever t
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterator
 
 from neurolab.data.dataset import PreparedData
 from neurolab.execution.worker import CandidateTask, batchable
 from neurolab.genome import Genome
+from neurolab.train.trainer import TrainResult
 
 
 def take_shares(
@@ -31,3 +34,31 @@ def take_shares(
         queue.clear()
         return [[queued[i] for i in share] for share in shares if share]
     return [[queue.popleft()] for _ in range(min(free, len(queue)))]
+
+
+class WorkQueue:
+    """The candidates submitted but not yet with a worker, and those cancelled before they
+    started (`cancel_all`, or `drop` one): `not_started()` gives them back as cancelled."""
+
+    def __init__(self) -> None:
+        self.tasks: deque[CandidateTask] = deque()
+        self.cancelled = False
+        self._dropped: list[CandidateTask] = []
+
+    def submit(self, tasks: list[CandidateTask]) -> None:
+        self.cancelled = False
+        self.tasks.extend(tasks)
+
+    def cancel_all(self) -> None:
+        self.cancelled = True
+
+    def drop(self, candidate_id: int) -> None:
+        for task in list(self.tasks):
+            if task.candidate_id == candidate_id:
+                self.tasks.remove(task)
+                self._dropped.append(task)
+
+    def not_started(self) -> Iterator[tuple[CandidateTask, TrainResult]]:
+        while self._dropped or (self.cancelled and self.tasks):
+            task = self._dropped.pop() if self._dropped else self.tasks.popleft()
+            yield task, TrainResult("cancelled", error="stopped before it started")

@@ -13,13 +13,12 @@ import multiprocessing as mp
 import os
 import signal
 import time
-from collections import deque
 from collections.abc import Iterator
 from multiprocessing.connection import Connection, wait
 
 from neurolab.data.dataset import PreparedData
 from neurolab.events import EventSink
-from neurolab.execution.dispatch import take_shares
+from neurolab.execution.dispatch import WorkQueue, take_shares
 from neurolab.execution.worker import CandidateTask, WorkerContext
 from neurolab.train.trainer import TrainResult
 
@@ -112,9 +111,7 @@ class ProcessPoolExecutor:
         # Split the cores so workers do not oversubscribe them.
         self._threads = max(1, (os.cpu_count() or 1) // workers)
         self._workers = [self._spawn(i) for i in range(workers)]
-        self._queue: deque[CandidateTask] = deque()
-        self._cancelled = False
-        self._dropped: list[CandidateTask] = []  # cancelled one by one before they started
+        self._queue = WorkQueue()
         self._paused = False
         self._crashes_in_a_row = 0
 
@@ -124,27 +121,24 @@ class ProcessPoolExecutor:
         return worker
 
     def submit(self, tasks: list[CandidateTask]) -> None:
-        self._cancelled = False
-        self._queue.extend(tasks)
+        self._queue.submit(tasks)
 
     def _dispatch(self) -> None:
         if self._paused:
             return
         idle = [w for w in self._workers if not w.tasks]
-        shares = take_shares(self._queue, len(idle), self._data, self.device, self.batching)
+        shares = take_shares(self._queue.tasks, len(idle), self._data, self.device, self.batching)
         for worker, share in zip(idle, shares, strict=False):
             worker.tasks = share
             worker.conn.send(share)
 
     def results(self) -> Iterator[tuple[CandidateTask, TrainResult]]:
         while True:
-            while self._dropped or (self._cancelled and self._queue):
-                task = self._dropped.pop() if self._dropped else self._queue.popleft()
-                yield task, TrainResult("cancelled", error="stopped before it started")
+            yield from self._queue.not_started()
             self._dispatch()
             busy = [w for w in self._workers if w.tasks]
             if not busy:
-                if not self._queue:
+                if not self._queue.tasks:
                     return
                 time.sleep(0.1)  # paused with work queued
                 continue
@@ -193,13 +187,10 @@ class ProcessPoolExecutor:
 
     def cancel(self, candidate_id: int | None = None) -> None:
         if candidate_id is None:
-            self._cancelled = True
+            self._queue.cancel_all()
             self._broadcast(_CANCEL)
             return
-        for task in list(self._queue):
-            if task.candidate_id == candidate_id:
-                self._queue.remove(task)
-                self._dropped.append(task)
+        self._queue.drop(candidate_id)
         for worker in self._workers:
             if any(t.candidate_id == candidate_id for t in worker.tasks):
                 with contextlib.suppress(OSError):

@@ -19,16 +19,15 @@ import copy
 import os
 import threading
 import time
-from collections import deque
 from collections.abc import Iterator
 from typing import Any
 
 from neurolab.data.dataset import PreparedData
 from neurolab.errors import ClusterError
 from neurolab.events import Event, EventSink
-from neurolab.execution.dispatch import take_shares
+from neurolab.execution.dispatch import WorkQueue, take_shares
 from neurolab.execution.ray_cluster import actors_that_fit, import_ray
-from neurolab.execution.worker import CandidateTask, WorkerContext
+from neurolab.execution.worker import CandidateTask, StopFlags, WorkerContext
 from neurolab.train.trainer import TrainResult
 
 MAX_ATTEMPTS = 3  # a candidate whose worker dies trains again, this many times in all
@@ -52,10 +51,7 @@ class RayWorker:
         self._context = WorkerContext(data, device)
         self._lock = threading.Lock()
         self._events: list[Event] = []
-        self._cancel_all = False
-        self._cancelled: set[int] = set()
-        self._running = threading.Event()
-        self._running.set()
+        self.flags = StopFlags()
 
     def pid(self) -> int:
         return os.getpid()
@@ -67,23 +63,17 @@ class RayWorker:
 
         # `ray.cancel` flags a running actor task (Ray >= 2.53); older Rays rely on `cancel`.
         ray_cancelled = getattr(ray.get_runtime_context(), "is_canceled", lambda: False)
-        self._cancel_all = False
-        self._cancelled.clear()
-
-        def stopped() -> bool:
-            return self._cancel_all or ray_cancelled()
+        flags = self.flags
+        flags.reset()
 
         def keep_going() -> bool:
-            while not self._running.wait(0.1):  # paused between epochs; cancel releases it
-                if stopped():
-                    break
-            return not stopped()
+            return flags.keep_going(ray_cancelled)
 
         if len(tasks) == 1:
-            results = [self._context.evaluate(tasks[0], self._send, keep_going, self._is_cancelled)]
+            results = [self._context.evaluate(tasks[0], self._send, keep_going, flags.is_cancelled)]
         else:
             results = self._context.evaluate_batch(
-                tasks, self._send, keep_going, self._is_cancelled
+                tasks, self._send, keep_going, flags.is_cancelled
             )
         finished = []
         for task, result in zip(tasks, results, strict=True):
@@ -98,24 +88,16 @@ class RayWorker:
             events, self._events = self._events, []
         return events
 
-    def cancel(self, candidate_id: int | None = None) -> None:
-        if candidate_id is None:
-            self._cancel_all = True
+    def control(self, action: str, candidate_id: int | None = None) -> None:
+        """`StopFlags` from the driver: "cancel" (all, or `candidate_id`), "pause", "resume"."""
+        if action == "cancel":
+            self.flags.cancel(candidate_id)
         else:
-            self._cancelled.add(candidate_id)
-
-    def pause(self) -> None:
-        self._running.clear()
-
-    def resume(self) -> None:
-        self._running.set()
+            getattr(self.flags, action)()
 
     def _send(self, event: Event) -> None:
         with self._lock:
             self._events.append(event)
-
-    def _is_cancelled(self, candidate_id: int) -> bool:
-        return candidate_id in self._cancelled
 
 
 class _Actor:
@@ -156,10 +138,8 @@ class RayExecutor:
         self._start_failure = ""
         self._actors = [self._start() for _ in range(count)]
         self._wait_until_up(self._actors)
-        self._queue: deque[CandidateTask] = deque()
+        self._queue = WorkQueue()
         self._attempts: dict[int, int] = {}
-        self._cancelled = False
-        self._dropped: list[CandidateTask] = []
         self._paused = False
         self.lost_workers = 0  # actors that died during the run (for tests and logs)
 
@@ -207,14 +187,13 @@ class RayExecutor:
 
     # --- the executor protocol ----------------------------------------------------------
     def submit(self, tasks: list[CandidateTask]) -> None:
-        self._cancelled = False
-        self._queue.extend(tasks)
+        self._queue.submit(tasks)
 
     def _dispatch(self) -> None:
         if self._paused:
             return
         free = [a for a in list(self._actors) if not a.tasks and self._is_up(a)]
-        shares = take_shares(self._queue, len(free), self._data, self.device, self.batching)
+        shares = take_shares(self._queue.tasks, len(free), self._data, self.device, self.batching)
         for actor, share in zip(free, shares, strict=False):
             actor.tasks = share
             actor.job = actor.handle.train.remote(share)
@@ -223,13 +202,11 @@ class RayExecutor:
         ray = self._ray
         waiting_since = time.monotonic()
         while True:
-            while self._dropped or (self._cancelled and self._queue):
-                task = self._dropped.pop() if self._dropped else self._queue.popleft()
-                yield task, TrainResult("cancelled", error="stopped before it started")
+            yield from self._queue.not_started()
             self._dispatch()
             busy = [a for a in self._actors if a.tasks]
             if not busy:
-                if not self._queue:
+                if not self._queue.tasks:
                     return
                 if self._paused or any(a.pid is not None for a in self._actors):
                     waiting_since = time.monotonic()
@@ -294,51 +271,48 @@ class RayExecutor:
         for task in tasks:
             attempts = self._attempts.get(task.candidate_id, 0) + 1
             self._attempts[task.candidate_id] = attempts
-            if self._cancelled:
+            if self._queue.cancelled:
                 failed.append((task, TrainResult("cancelled", error="stopped")))
             elif attempts >= MAX_ATTEMPTS:
                 error = f"{reason}; gave up after {attempts} attempts"
                 failed.append((task, TrainResult("failed", error=error)))
             else:
-                self._queue.appendleft(task)
+                self._queue.tasks.appendleft(task)
         return failed
 
     def cancel(self, candidate_id: int | None = None) -> None:
         if candidate_id is None:
-            self._cancelled = True
+            self._queue.cancel_all()
             for actor in self._actors:
                 job = actor.job  # (read once: the run's thread may be replacing it)
                 if actor.tasks and job is not None:
-                    actor.handle.cancel.remote()
+                    actor.handle.control.remote("cancel")
                     self._ray.cancel(job)
             return
-        for task in list(self._queue):
-            if task.candidate_id == candidate_id:
-                self._queue.remove(task)
-                self._dropped.append(task)
+        self._queue.drop(candidate_id)
         for actor in self._actors:
             tasks, job = actor.tasks, actor.job
             if any(t.candidate_id == candidate_id for t in tasks):
-                actor.handle.cancel.remote(candidate_id)
+                actor.handle.control.remote("cancel", candidate_id)
                 if len(tasks) == 1 and job is not None:  # its own Ray task: cancel that too
                     self._ray.cancel(job)
 
     def pause(self) -> None:
         self._paused = True
         for actor in self._actors:
-            actor.handle.pause.remote()
+            actor.handle.control.remote("pause")
 
     def resume(self) -> None:
         self._paused = False
         for actor in self._actors:
-            actor.handle.resume.remote()
+            actor.handle.control.remote("resume")
 
     def close(self) -> None:
         ray = self._ray
         jobs = [a.job for a in self._actors if a.tasks]
         for actor in self._actors:
             if actor.tasks:
-                actor.handle.cancel.remote()
+                actor.handle.control.remote("cancel")
         # Busy actors stop after their current epoch; give them all together a moment.
         if jobs:
             ray.wait(jobs, num_returns=len(jobs), timeout=2.0)
