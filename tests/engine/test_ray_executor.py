@@ -32,7 +32,7 @@ def _small_moons(**overrides) -> ExperimentSpec:
             "budget.generations": 2,
             "budget.seconds": None,  # a time budget would make the two runs differ
             "search_space.min_epochs": 10,
-            "search_space.max_epochs": 30,
+            "search_space.max_epochs": 20,
             "execution.workers": 2,
             **overrides,
         }
@@ -62,7 +62,12 @@ def test_moons_through_ray_gives_the_pools_results(tmp_path):
 
 def test_a_killed_ray_worker_loses_no_candidate(tmp_path):
     spec = tiny_spec(
-        **{"execution.workers": 2, "execution.backend": "ray", "budget.generations": 2}
+        **{
+            "execution.workers": 2,
+            "execution.backend": "ray",
+            "budget.generations": 2,
+            "search_space.max_epochs": 25,
+        }
     )
     started: dict[int, int] = {}
     seen: dict[str, object] = {}
@@ -98,28 +103,32 @@ def test_cancel_stops_running_candidates_through_ray():
 
     data = load_data(tiny_spec().data, None, 0)
     holder: dict[str, RayExecutor] = {}
+    cancelled: list[int | None] = []
 
     def emit(event) -> None:
-        # Candidate 1's first report cancels it (running) and candidate 3 (still queued).
-        if isinstance(event, EpochReport) and event.candidate_id == 1:
+        # One actor, three endless candidates: candidate 1's first report cancels it (running)
+        # and candidate 3 (queued); candidate 2's first report then cancels everything.
+        if not isinstance(event, EpochReport) or event.candidate_id in cancelled:
+            return
+        if event.candidate_id == 1:
             holder["executor"].cancel(1)
             holder["executor"].cancel(3)
+        elif event.candidate_id == 2:
+            holder["executor"].cancel()
+        cancelled.append(event.candidate_id)
 
-    executor = holder["executor"] = RayExecutor(data, "cpu", emit, workers=2, batching=False)
+    executor = holder["executor"] = RayExecutor(data, "cpu", emit, workers=1, batching=False)
     try:
         executor.submit([_task(1, 10**6), _task(2, 10**6), _task(3, 10**6)])
-        results = {}
-        for task, result in executor.results():
-            results[task.candidate_id] = result
-            if task.candidate_id == 1:
-                executor.cancel()  # now everything: candidate 2 is still training
+        results = {task.candidate_id: result for task, result in executor.results()}
         assert {cid: r.status for cid, r in results.items()} == {
             1: "cancelled",
             2: "cancelled",
             3: "cancelled",
         }
+        assert cancelled[:2] == [1, 2]
         assert results[3].error == "stopped before it started"
-        # The actors are still there and train the next generation.
+        # The actor is still there and trains the next generation.
         executor.submit([_task(4, 3), _task(5, 3)])
         assert {t.candidate_id: r.status for t, r in executor.results()} == {4: "ok", 5: "ok"}
     finally:
