@@ -1,6 +1,6 @@
 """Candidates trained by Ray actors on a cluster (the optional extra `neurolab[ray]`).
 
-Lifecycle: made once per run, after `ray_cluster.connect`. It puts the dataset into Ray's
+Lifecycle: made once per run, after `ray_cluster.prepare` connected. It puts the dataset into Ray's
 object store once and starts `workers` actors (fewer if the cluster has no room for them), each
 holding a `WorkerContext` for the whole run, and waits until they are up. `results()` hands
 free actors whole stacked groups (the same shares as the process pool, see `dispatch`), polls
@@ -38,7 +38,8 @@ LATE_START = 30.0  # at the start, how long the other actors may take after the 
 
 
 class RayWorker:
-    """A Ray actor (threaded: `train` runs while `events`, `cancel` and `pause` come in)."""
+    """One Ray actor: a `WorkerContext` kept for the whole run. Threaded, so that `events`
+    (polled by the executor) and `control` (cancel, pause, resume) run while `train` does."""
 
     def __init__(self, data: PreparedData, gpus: float) -> None:
         import torch

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from neurolab.spec import ExperimentSpec
+from neurolab.ui.background import wait_for_background
 from neurolab.ui.panels.search_panel import SearchPanel
 from neurolab.ui.panels.status_bar import RunStatusBar
 from neurolab.ui.panels.validation import validate_spec
@@ -46,3 +47,4 @@ def test_the_status_bar_shows_the_clusters_cpus(qtbot, ray_instance):
     bar.show_cluster(None)  # the test's Ray instance is already connected: it is used as it is
     qtbot.waitUntil(lambda: bar.cluster.text().startswith("Ray: 2 CPUs"), timeout=30_000)
     assert bar.cluster.text() == "Ray: 2 CPUs, 0 GPUs on 1 node"
+    wait_for_background(bar)  # the connecting thread has ended before the bar goes
