@@ -16,7 +16,7 @@ __all__ = ["CandidateTask", "Executor", "InlineExecutor", "ProcessPoolExecutor",
 def make_executor(
     data: PreparedData, device: str, execution: ExecutionSpec, emit: EventSink
 ) -> Executor:
-    """Backend "ray": actors on the connected cluster (`ray_cluster.connect` first). Locally,
+    """Backend "ray": actors on the connected cluster (`ray_cluster.prepare` first). Locally,
     one worker trains inline (no start-up cost); more get a pool of spawned processes.
 
     With `batching` on, candidates that allow it train as stacked groups (`train_population`).
