@@ -10,7 +10,9 @@ tanh, Adam / AdamW, mixed learning rates and weight decays), minibatches of 64 f
   (b) by the warm process pool (`ProcessPoolExecutor`, 2 workers, timed after a warm-up task);
   (c) by `train_population` (stacked parameters, one bmm per layer);
   (d) by `train_population` in 2 warm worker processes, whole groups per worker
-      (`assign_to_workers`): what the executor integration would reach.
+      (`assign_to_workers`): what the executor integration would reach;
+  (e) by the Ray backend (`RayExecutor`, 2 actors on a local Ray instance, timed after a
+      warm-up task, like (b)); skipped when Ray is not installed.
 
 It prints candidates/second and ratios against (a) measured in the same run, the mean best
 validation accuracy of (a) and (c), the fraction of this machine's matmul peak (a large
@@ -127,9 +129,11 @@ def pick_threads(probe, choices: list[int], label: str) -> int:
     return best
 
 
-def pool_run(genomes: list[Genome], data: PreparedData, workers: int = 2) -> float:
-    """(b): seconds for the population once the pool's workers are warm."""
-    pool = ProcessPoolExecutor(data, "cpu", emit=lambda e: None, workers=workers)
+def pool_run(genomes: list[Genome], data: PreparedData, workers: int = 2, pool=None) -> float:
+    """(b): seconds for the population once the pool's workers are warm (or (e): `pool` is a
+    `RayExecutor`)."""
+    if pool is None:
+        pool = ProcessPoolExecutor(data, "cpu", emit=lambda e: None, workers=workers)
     try:
         warm = replace(genomes[0], epochs=1)
         pool.submit([CandidateTask(-1 - w, 0, warm.to_dict(), 0, 10) for w in range(workers)])
@@ -159,6 +163,25 @@ def _worker_train(job: tuple[list[dict], list[int]]) -> list[float]:
     genomes = [Genome.from_dict(d) for d in job[0]]
     results = train_population(genomes, _WORKER_DATA, seeds=job[1], patience=10**6)
     return [r.val_metric for r in results]
+
+
+def ray_run(genomes: list[Genome], data: PreparedData, workers: int = 2) -> float | None:
+    """(e): like (b), on 2 Ray actors of a local Ray instance; None without Ray."""
+    try:
+        import ray  # noqa: F401
+    except ImportError:
+        return None
+    from neurolab.execution.ray_cluster import connect, disconnect
+    from neurolab.execution.ray_executor import RayExecutor
+
+    start = time.perf_counter()
+    info = connect(None)
+    executor = RayExecutor(data, "cpu", emit=lambda e: None, workers=workers)
+    print(f"  Ray up with 2 actors in {time.perf_counter() - start:.1f} s ({info.describe()})")
+    try:
+        return pool_run(genomes, data, workers, pool=executor)
+    finally:
+        disconnect()
 
 
 def batched_pool_run(
@@ -253,6 +276,9 @@ def main() -> int:
     bat_s, bat_results = best_of(lambda t: batched(genomes, data, t), bat_t, "batched", repeats)
     print("(d) batched in 2 warm worker processes (1 thread each)")
     bpool_s = batched_pool_run(genomes, data, repeats)
+    print("(e) Ray backend, 2 actors (1 thread each)")
+    ray_s = ray_run(genomes, data)
+    print(f"  ray: {ray_s:7.2f} s" if ray_s is not None else "  skipped: Ray is not installed")
     seq_cps, pool_cps, bat_cps = size / seq_s, size / pool_s, size / bat_s
     bpool_cps = size / bpool_s
     flops = useful_flops(genomes, bat_results, data)
@@ -269,6 +295,12 @@ def main() -> int:
     print(
         f"  (d) batched in 2 processes {bpool_cps:7.2f} candidates/s  ({bpool_cps / seq_cps:.2f}x (a))"
     )
+    if ray_s is not None:
+        ray_cps = size / ray_s
+        print(
+            f"  (e) Ray, 2 actors {ray_cps:7.2f} candidates/s  ({ray_cps / seq_cps:.2f}x (a), "
+            f"{ray_cps / pool_cps:.2f}x (b))"
+        )
     print(f"  mean best val accuracy: (a) {acc_a:.4f}  (c) {acc_c:.4f}")
     print(
         f"  (c) useful work {flops / 1e9:.2f} GFLOP in {bat_s:.2f} s = "
@@ -319,6 +351,9 @@ def main() -> int:
         "batched_vs_sequential": round(bat_cps / seq_cps, 3),
         "batched_pool_cps": round(bpool_cps, 3),
         "batched_pool_vs_sequential": round(bpool_cps / seq_cps, 3),
+        "ray_cps": round(size / ray_s, 3) if ray_s is not None else None,
+        "ray_vs_sequential": round(size / ray_s / seq_cps, 3) if ray_s is not None else None,
+        "ray_vs_pool": round(pool_s / ray_s, 3) if ray_s is not None else None,
         "population": size,
         "val_accuracy_sequential": round(acc_a, 4),
         "val_accuracy_batched": round(acc_c, 4),

@@ -75,6 +75,9 @@ def _parser() -> argparse.ArgumentParser:
         metavar="MB",
         help="fail a candidate whose worker allocates more than MB megabytes beyond its start",
     )
+    run.add_argument("--backend", choices=["local", "ray"], help="ray: on a Ray cluster")
+    run.add_argument("--address", metavar="auto|ray://HOST:PORT", help="with --backend ray")
+    run.add_argument("--gpus-per-candidate", type=float, metavar="F", help="with --backend ray")
     run.add_argument("--seed", type=int, metavar="N")
     run.add_argument("--out", metavar="FILE.nlab", help="project file (default: NAME.nlab)")
     run.add_argument("--json", action="store_true", help="print one JSON object on stdout")
@@ -180,6 +183,9 @@ def _spec_from_args(args: argparse.Namespace):
         ("candidates_per_gpu", "execution.candidates_per_gpu"),
         ("candidate_timeout", "execution.candidate_timeout"),
         ("memory_limit", "execution.memory_limit_mb"),
+        ("backend", "execution.backend"),
+        ("address", "execution.address"),
+        ("gpus_per_candidate", "execution.gpus_per_candidate"),
         ("seed", "seed"),
     ):
         if getattr(args, flag) is not None:

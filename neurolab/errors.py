@@ -22,3 +22,7 @@ class ProjectFileError(NeuroLabError):
 
 class ExportError(NeuroLabError):
     """A model or report cannot be exported as asked (no such candidate, weights not kept, ...)."""
+
+
+class ClusterError(NeuroLabError):
+    """The Ray cluster cannot be reached or cannot run the experiment (or Ray is missing)."""

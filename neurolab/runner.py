@@ -33,7 +33,7 @@ from neurolab.events import (
     RunStarted,
     StateChanged,
 )
-from neurolab.execution import CandidateTask, Executor, WorkerLimits, make_executor, pool_size
+from neurolab.execution import CandidateTask, Executor, make_executor
 from neurolab.genome import Genome
 from neurolab.model import parameter_count, resolve_device
 from neurolab.pruning import GenerationPruning
@@ -143,6 +143,10 @@ class Runner:
             self.data = load_data(spec.data, spec.task, spec.seed)
         data = self.data
         device = str(resolve_device(spec.execution.device))
+        if spec.execution.backend == "ray":
+            from neurolab.execution.ray_cluster import prepare
+
+            prepare(spec.execution)  # a wrong address fails before the file is touched
         store = ProjectStore(self.project)
         try:
             return self._run(store, data, device)
@@ -179,15 +183,11 @@ class Runner:
             )
         )
         status = "interrupted"
-        execution = spec.execution
-        limits = WorkerLimits(execution.candidate_timeout, execution.memory_limit_mb)
         executor = make_executor(
             data,
             device,
-            pool_size(device, execution.workers, execution.candidates_per_gpu),
+            spec.execution,
             self._on_executor_event,
-            execution.batching == "auto",
-            limits=limits,
             evaluate_only=spec.mode == "neuroevolution",
         )
         with self._lock:

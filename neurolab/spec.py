@@ -7,12 +7,21 @@ field, the bad value and what is allowed.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
 import tomli_w
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from neurolab.errors import SpecError
 
@@ -192,8 +201,14 @@ class TrainingSpec(_Section):
 
 
 class ExecutionSpec(_Section):
-    """Where candidates run: `workers` = 1 trains in the runner's process, more uses a pool
-    (and so does a `candidate_timeout` or `memory_limit_mb`, which need a process to enforce)."""
+    """Where candidates run.
+
+    Backend "local": `workers` = 1 trains in the runner's process, more uses a process pool
+    (and so does a `candidate_timeout` or `memory_limit_mb`, which need a process to enforce).
+    Backend "ray": `workers` Ray actors on the cluster at `address` (None starts a local Ray
+    instance, "auto" joins the one started on this machine with `ray start --head`,
+    "ray://host:port" a remote one), each asking Ray for `gpus_per_candidate` of a GPU.
+    """
 
     workers: int = Field(1, ge=1, le=256)
     device: str = Field("auto", pattern=r"^(auto|cpu|cuda|cuda:\d+)$")
@@ -208,6 +223,33 @@ class ExecutionSpec(_Section):
     candidate_timeout: float | None = Field(None, gt=0, le=7 * 24 * 3600)
     # ... and megabytes a worker may allocate beyond what it holds at start (torch and the data).
     memory_limit_mb: int | None = Field(None, ge=16, le=1_048_576)
+    backend: Literal["local", "ray"] = "local"
+    address: str | None = None
+    gpus_per_candidate: float = Field(0.0, ge=0.0, le=64.0)
+
+    @field_validator("address")
+    @classmethod
+    def _ray_address(cls, address: str | None, info: ValidationInfo) -> str | None:
+        if address is None:
+            return None
+        if info.data.get("backend") != "ray":
+            raise ValueError('an address applies to backend = "ray" only')
+        if not re.fullmatch(r"auto|(ray://)?[A-Za-z0-9_.\-]+:\d{1,5}", address):
+            raise ValueError('give "auto", "ray://HOST:PORT" or "HOST:PORT"')
+        return address
+
+    @field_validator("gpus_per_candidate")
+    @classmethod
+    def _gpu_share(cls, gpus: float, info: ValidationInfo) -> float:
+        if not gpus:
+            return gpus
+        if info.data.get("backend") != "ray":
+            raise ValueError('GPU shares apply to backend = "ray" only')
+        if info.data.get("device") == "cpu":
+            raise ValueError('GPU shares need device = "auto" or "cuda", not "cpu"')
+        if gpus > 1 and not float(gpus).is_integer():
+            raise ValueError("give at most 1 (a share of one GPU) or a whole number of GPUs")
+        return gpus
 
 
 class ExperimentSpec(_Section):

@@ -8,6 +8,7 @@ from neurolab.execution.base import Executor, WorkerLimits
 from neurolab.execution.inline import InlineExecutor
 from neurolab.execution.process_pool import ProcessPoolExecutor
 from neurolab.execution.worker import CandidateTask
+from neurolab.spec import ExecutionSpec
 
 __all__ = [
     "CandidateTask",
@@ -39,22 +40,34 @@ def pool_size(
 def make_executor(
     data: PreparedData,
     device: str,
-    workers: int,
+    execution: ExecutionSpec,
     emit: EventSink,
-    batching: bool = True,
+    *,
     evaluate_only: bool = False,
-    limits: WorkerLimits | None = None,
 ) -> Executor:
-    """One worker trains inline (no start-up cost); more get a pool of spawned processes, and
-    so do `limits` (only a separate process can be stopped mid-epoch or bounded in memory).
+    """Where a run's candidates train, from its `execution` settings.
 
-    With `batching`, candidates that allow it train as stacked groups (`train_population`).
     `evaluate_only` (neuroevolution) scores given weights in one forward pass, in-process.
+    Backend "ray": actors on the connected cluster (`ray_cluster.prepare` first). Locally,
+    one worker trains inline (no start-up cost); more get a pool of spawned processes, and so
+    do limits (only a separate process can be stopped mid-epoch or bounded in memory). On CUDA
+    the pool has `candidates_per_gpu` slots per GPU (`pool_size`).
+
+    With `batching` on, candidates that allow it train as stacked groups (`train_population`).
     """
+    batching = execution.batching == "auto"
     if evaluate_only:
         from neurolab.execution.population import PopulationEvaluator
 
         return PopulationEvaluator(data, device, emit)
-    if workers <= 1 and not (limits and limits.any):
+    if execution.backend == "ray":
+        from neurolab.execution.ray_executor import RayExecutor  # Ray is an optional extra
+
+        return RayExecutor(
+            data, device, emit, execution.workers, batching, execution.gpus_per_candidate
+        )
+    workers = pool_size(device, execution.workers, execution.candidates_per_gpu)
+    limits = WorkerLimits(execution.candidate_timeout, execution.memory_limit_mb)
+    if workers <= 1 and not limits.any:
         return InlineExecutor(data, device, emit, batching)
-    return ProcessPoolExecutor(data, device, emit, max(1, workers), batching, limits)
+    return ProcessPoolExecutor(data, device, emit, workers, batching, limits)

@@ -30,7 +30,7 @@ class PopulationEvaluator(InlineExecutor):
 
         tasks = list(self._queue)
         self._queue.clear()
-        if not self._keep_going():  # waits while paused; False once cancelled
+        if not self._flags.keep_going():  # waits while paused; False once cancelled
             for task in tasks:
                 yield task, TrainResult(status="cancelled", error="stopped before it started")
             return

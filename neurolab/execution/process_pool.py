@@ -16,14 +16,14 @@ import multiprocessing as mp
 import os
 import signal
 import time
-from collections import deque
 from collections.abc import Iterator
 from multiprocessing.connection import Connection, wait
 
 from neurolab.data.dataset import PreparedData
 from neurolab.events import EventSink
 from neurolab.execution.base import WorkerLimits
-from neurolab.execution.worker import OUT_OF_MEMORY, CandidateTask, WorkerContext, batchable
+from neurolab.execution.dispatch import WorkQueue, take_shares
+from neurolab.execution.worker import OUT_OF_MEMORY, CandidateTask, WorkerContext
 from neurolab.train.trainer import TrainResult
 
 _CANCEL, _PAUSE, _RESUME, _QUIT, _READY = "cancel", "pause", "resume", "quit", "ready"
@@ -151,9 +151,7 @@ class ProcessPoolExecutor:
         # limits) uses one thread like the inline trainer it stands in for: the same results.
         self._threads = max(1, (os.cpu_count() or 1) // workers) if workers > 1 else 1
         self._workers = [self._spawn(i) for i in range(workers)]
-        self._queue: deque[CandidateTask] = deque()
-        self._cancelled = False
-        self._dropped: list[CandidateTask] = []  # cancelled one by one before they started
+        self._queue = WorkQueue()
         self._paused = False
         self._paused_at = 0.0
         self._crashes_in_a_row = 0
@@ -165,36 +163,15 @@ class ProcessPoolExecutor:
         return worker
 
     def submit(self, tasks: list[CandidateTask]) -> None:
-        self._cancelled = False
-        self._queue.extend(tasks)
+        self._queue.submit(tasks)
 
     def _dispatch(self) -> None:
+        if self._paused:
+            return
         idle = [w for w in self._workers if not w.tasks]
-        if not idle or not self._queue or self._paused:
-            return
-        queued = list(self._queue)
-        if self.batching and batchable(queued):
-            # Whole stacked groups per worker, balanced by their estimated cost.
-            from neurolab.train.batched import assign_to_workers
-
-            genomes = [task.training_genome() for task in queued]
-            data = self._data
-            shares = assign_to_workers(
-                genomes,
-                len(idle),
-                data.n_features,
-                data.n_outputs,
-                len(data.y_train),
-                self.device,
-            )
-            self._queue.clear()
-            for worker, share in zip(idle, shares, strict=True):
-                if share:
-                    self._start(worker, [queued[i] for i in share])
-            return
-        for worker in idle:
-            if self._queue:
-                self._start(worker, [self._queue.popleft()])
+        shares = take_shares(self._queue.tasks, len(idle), self._data, self.device, self.batching)
+        for worker, share in zip(idle, shares, strict=False):
+            self._start(worker, share)
 
     def _start(self, worker: _Worker, tasks: list[CandidateTask]) -> None:
         worker.tasks, worker.group = tasks, len(tasks)
@@ -233,13 +210,11 @@ class ProcessPoolExecutor:
 
     def results(self) -> Iterator[tuple[CandidateTask, TrainResult]]:
         while True:
-            while self._dropped or (self._cancelled and self._queue):
-                task = self._dropped.pop() if self._dropped else self._queue.popleft()
-                yield task, TrainResult("cancelled", error="stopped before it started")
+            yield from self._queue.not_started()
             self._dispatch()
             busy = [w for w in self._workers if w.tasks]
             if not busy:
-                if not self._queue:
+                if not self._queue.tasks:
                     return
                 time.sleep(0.1)  # paused with work queued
                 continue
@@ -261,7 +236,7 @@ class ProcessPoolExecutor:
                     task = next(t for t in worker.tasks if t.candidate_id == message[1])
                     result = message[2]
                     # Stopped by its timeout (a cancel by the user stays a cancel).
-                    timed_out = worker.kill_at < math.inf and not self._cancelled
+                    timed_out = worker.kill_at < math.inf and not self._queue.cancelled
                     if timed_out and result.status == "cancelled":
                         reason = self._timeout_reason(worker, killed=False)
                         reason += f" after {result.epochs} epochs"
@@ -308,13 +283,10 @@ class ProcessPoolExecutor:
 
     def cancel(self, candidate_id: int | None = None) -> None:
         if candidate_id is None:
-            self._cancelled = True
+            self._queue.cancel_all()
             self._broadcast(_CANCEL)
             return
-        for task in list(self._queue):
-            if task.candidate_id == candidate_id:
-                self._queue.remove(task)
-                self._dropped.append(task)
+        self._queue.drop(candidate_id)
         for worker in self._workers:
             if any(t.candidate_id == candidate_id for t in worker.tasks):
                 with contextlib.suppress(OSError):

@@ -7,6 +7,7 @@ Shared by every executor, so a candidate trains the same way inline, in a proces
 
 from __future__ import annotations
 
+import threading
 import time
 import traceback
 from collections.abc import Callable
@@ -47,6 +48,48 @@ class CandidateTask:
 
     def initial_state(self):
         return None if self.initial_weights is None else safetensors_load(self.initial_weights)
+
+
+class StopFlags:
+    """Cooperative control of candidates training in this process: `cancel()` stops all after
+    their current epoch, `cancel(id)` one, `pause()` holds them between epochs. Thread-safe:
+    the training thread reads, another thread (a GUI, a Ray actor call) sets."""
+
+    def __init__(self) -> None:
+        self._all = threading.Event()
+        self._ids: set[int] = set()
+        self._running = threading.Event()
+        self._running.set()
+
+    def reset(self) -> None:
+        """A new set of candidates (a pause stays)."""
+        self._all.clear()
+        self._ids.clear()
+
+    def cancel(self, candidate_id: int | None = None) -> None:
+        if candidate_id is None:
+            self._all.set()
+        else:
+            self._ids.add(candidate_id)
+
+    def pause(self) -> None:
+        self._running.clear()
+
+    def resume(self) -> None:
+        self._running.set()
+
+    def stopped(self) -> bool:
+        return self._all.is_set()
+
+    def is_cancelled(self, candidate_id: int) -> bool:
+        return candidate_id in self._ids
+
+    def keep_going(self, stop_also: Callable[[], bool] = lambda: False) -> bool:
+        """Between epochs: blocks while paused (cancel releases it); False = stop everything."""
+        while not self._running.wait(0.1):
+            if self._all.is_set() or stop_also():
+                break
+        return not (self._all.is_set() or stop_also())
 
 
 def batchable(tasks: list[CandidateTask]) -> bool:

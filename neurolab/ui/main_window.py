@@ -133,6 +133,7 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
         a.playground.triggered.connect(lambda: open_playground(self))
         connect_exports(self)
         self.search_panel.changed.connect(self._revalidate)
+        self.search_panel.cluster_requested.connect(self.status.show_cluster)
         c = self.controller
         c.dataReady.connect(self._on_data_ready)
         c.event.connect(self._on_event)
@@ -338,6 +339,9 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
                 kept = [r for r in resumed.records if r.status != "cancelled"]
                 self.call_plots("load", kept, resumed.generations)
             self.status.set_device(event.device)
+            execution = event.spec.get("execution", {})
+            if execution.get("backend") == "ray":  # the run is connected: show what it has
+                self.status.show_cluster(execution.get("address"))
             self._on_state("paused" if self.controller.is_paused() else "running")
         self.call_plots("handle", event)
         if isinstance(event, RunProgress):

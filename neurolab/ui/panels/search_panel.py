@@ -1,4 +1,4 @@
-"""The Search panel: engine, population, budget, search space, device and workers.
+"""The Search panel: engine, population, budget, search space, device, workers and backend.
 
 It edits the spec's `engine`, `budget`, `training`, `execution`, `search_space` and `seed`
 sections and nothing else; the main window validates the whole spec and hands each error back
@@ -15,7 +15,10 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
     QGroupBox,
+    QHBoxLayout,
     QLabel,
+    QLineEdit,
+    QPushButton,
     QScrollArea,
     QVBoxLayout,
     QWidget,
@@ -35,12 +38,14 @@ QUICK_START: dict[str, Any] = {
 }
 ENGINES = {"ga": "Genetic algorithm (DEAP)", "optuna": "Optuna", "random": "Random search"}
 SAMPLERS = {"tpe": "TPE (Bayesian)", "cmaes": "CMA-ES", "random": "random"}
+BACKENDS = {"local": "This computer", "ray": "Ray cluster"}
 
 
 class SearchPanel(QScrollArea):
     """How the search runs; `values()` gives the raw spec sections, `set_values` fills them."""
 
     changed = Signal()
+    cluster_requested = Signal(object)  # "Connect" pressed: the Ray address (None = local)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -123,8 +128,30 @@ class SearchPanel(QScrollArea):
         self.memory.setSpecialValueText("no limit")
         form.addRow("Device", self.device)
         form.addRow("Workers", self.workers)
+        self.backend = QComboBox()
+        for kind, text in BACKENDS.items():
+            self.backend.addItem(text, kind)
+        self.backend.setToolTip("Where the workers run: processes on this computer, or Ray "
+                                "actors on a cluster (needs pip install 'neurolab[ray]').")
+        self.address = QLineEdit()
+        self.address.setPlaceholderText("empty: start Ray here")
+        self.address.setToolTip("auto = the cluster started on this machine (ray start --head); "
+                                "ray://HOST:10001 = a remote head node; empty = a local Ray.")
+        self.connect_button = QPushButton("Connect")
+        self.connect_button.setToolTip("Connect now and show the cluster's CPUs and GPUs in the "
+                                       "status bar (a run also connects by itself).")
+        address_row = QWidget()
+        row = QHBoxLayout(address_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.address, 1)
+        row.addWidget(self.connect_button)
+        self.gpus = float_box(0, 64, 0.25, tip="The share of a GPU each Ray worker asks for "
+                              "(0.25 = four workers per GPU; 0 = CPU only).")
         form.addRow("Time per network", self.timeout)
         form.addRow("Memory per worker", self.memory)
+        form.addRow("Backend", self.backend)
+        form.addRow("Ray address", address_row)
+        form.addRow("GPUs per worker", self.gpus)
 
         for group in (search, self.evolution, self.space, execution):
             layout.addWidget(group)
@@ -144,10 +171,14 @@ class SearchPanel(QScrollArea):
             self.mutation,
             self.timeout,
             self.memory,
+            self.gpus,
         ):
             box.valueChanged.connect(self.changed)
-        for combo in (self.engine, self.sampler, self.device):
+        for combo in (self.engine, self.sampler, self.device, self.backend):
             combo.currentIndexChanged.connect(self.changed)
+        self.address.textChanged.connect(self.changed)
+        self.connect_button.clicked.connect(
+            lambda: self.cluster_requested.emit(self.address.text().strip() or None))
         self.space.changed.connect(self.changed)
         self.changed.connect(self._update_hints)
         self.set_values(QUICK_START)
@@ -169,12 +200,7 @@ class SearchPanel(QScrollArea):
             },
             "budget": budget,
             "training": {"patience": self.patience.value()},
-            "execution": {
-                "workers": self.workers.value(),
-                "device": self.device.currentText(),
-                "candidate_timeout": self.timeout.value() or None,
-                "memory_limit_mb": self.memory.value() or None,
-            },
+            "execution": self._execution(),
             "search_space": self.space.values(),
             "seed": self.seed.value(),
         }
@@ -199,12 +225,26 @@ class SearchPanel(QScrollArea):
             self.workers.setValue(execution["workers"])
             self.timeout.setValue(round(execution["candidate_timeout"] or 0))
             self.memory.setValue(execution["memory_limit_mb"] or 0)
+            self.backend.setCurrentIndex(max(0, self.backend.findData(execution["backend"])))
+            self.address.setText(execution["address"] or "")
+            self.gpus.setValue(execution["gpus_per_candidate"])
             if self.device.findText(execution["device"]) < 0:
                 self.device.addItem(execution["device"])
             self.device.setCurrentText(execution["device"])
             self.seed.setValue(spec.get("seed", 0))
             self.space.set_values(spec.get("search_space", {}))
         self.changed.emit()
+
+    def _execution(self) -> dict[str, Any]:
+        execution: dict[str, Any] = {"workers": self.workers.value(),
+                                     "device": self.device.currentText(),
+                                     "candidate_timeout": self.timeout.value() or None,
+                                     "memory_limit_mb": self.memory.value() or None,
+                                     "backend": self.backend.currentData()}
+        if execution["backend"] == "ray":  # the Ray fields mean nothing (and are refused) locally
+            execution["address"] = self.address.text().strip() or None
+            execution["gpus_per_candidate"] = round(self.gpus.value(), 4)
+        return execution
 
     def set_devices(self, devices: list[str]) -> None:
         """The devices this machine has (known once torch is loaded); keeps the choice."""
@@ -233,6 +273,9 @@ class SearchPanel(QScrollArea):
             "execution.device": self.device,
             "execution.candidate_timeout": self.timeout,
             "execution.memory_limit_mb": self.memory,
+            "execution.backend": self.backend,
+            "execution.address": self.address,
+            "execution.gpus_per_candidate": self.gpus,
             "seed": self.seed,
             **self.space.fields(),
         }
@@ -244,5 +287,8 @@ class SearchPanel(QScrollArea):
     def _update_hints(self) -> None:
         self.evolution.setEnabled(self.engine.currentData() == "ga")
         self.sampler.setEnabled(self.engine.currentData() == "optuna")
+        ray = self.backend.currentData() == "ray"
+        for widget in (self.address, self.connect_button, self.gpus):
+            widget.setEnabled(ray)
         total = self.population.value() * self.generations.value()
         self.total.setText(f"trains up to {total:,} networks")

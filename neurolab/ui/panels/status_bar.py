@@ -1,4 +1,5 @@
-"""The status bar: run state, progress, elapsed time, candidates per second, best, device."""
+"""The status bar: run state, progress, elapsed time, candidates per second, best, device, and
+the Ray cluster's CPUs and GPUs when one is used."""
 
 from __future__ import annotations
 
@@ -49,8 +50,12 @@ class RunStatusBar(QStatusBar):
         self.device = QLabel("device: …")
         self.device_name = "not known yet (the engine is loading)"
         self.device.setToolTip("Where networks are trained (auto picks the GPU when there is one).")
+        self.cluster = QLabel()
+        self.cluster.setObjectName("cluster")
+        self.cluster.setVisible(False)
         # All permanent (right-hand side): messages on the left never hide the run's state.
-        for widget in (self.state, self.progress, self.best, self.rate, self.elapsed, self.device):
+        for widget in (self.state, self.progress, self.best, self.rate, self.elapsed, self.device,
+                       self.cluster):
             self.addPermanentWidget(widget)
         self._started: float | None = None
         self._offset = 0.0  # elapsed reported by the engine at the last event
@@ -107,6 +112,33 @@ class RunStatusBar(QStatusBar):
     def set_device(self, device: str) -> None:
         self.device_name = device
         self.device.setText(f"device: {device}")
+
+    def show_cluster(self, address: str | None) -> None:
+        """Connect to the Ray cluster off the GUI thread, then show its CPUs and GPUs."""
+        from neurolab.ui.background import run_in_background
+
+        where = address or "a local Ray instance"
+        self.cluster.setVisible(True)
+        self.cluster.setText("Ray: connecting…")
+        self.cluster.setToolTip(f"Connecting to {where}")
+
+        def connect():
+            from neurolab.execution.ray_cluster import connect
+
+            return connect(address)
+
+        def done(info) -> None:
+            self.cluster.setText(info.describe())
+            self.cluster.setToolTip(f"Ray cluster at {address or 'this computer'}")
+
+        def failed(exc: BaseException) -> None:
+            from neurolab.ui.dialogs.errors import show_exception
+
+            self.cluster.setText("Ray: not connected")
+            self.cluster.setToolTip(str(exc))
+            show_exception(self.window(), "Ray cluster", exc)
+
+        run_in_background(connect, self, done, failed)
 
     def _show_clock(self) -> None:
         if self._started is not None:
