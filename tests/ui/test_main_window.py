@@ -322,3 +322,35 @@ def test_screenshot_from_the_command_line(tmp_path):
                              str(project)], env=env, capture_output=True, text=True, timeout=180)
     assert result.returncode == 0, result.stderr
     assert out.stat().st_size > 10_000
+
+
+def test_the_search_panel_runs_neuroevolution_and_nsga2(main_window, qtbot):
+    """Mode and objectives chosen in the Search panel reach the engine: a run whose weights
+    evolve with no gradient step, then a score-and-size (NSGA-II) run with a stored front."""
+    from neurolab.store import ProjectStore
+
+    window = main_window
+    panel = window.search_panel
+    configure_small_run(window, generations=3, population=8)
+    panel.mode.setCurrentIndex(panel.mode.findData("neuroevolution"))
+    wait_ready_to_start(qtbot, window)
+    with qtbot.waitSignal(window.controller.finished, timeout=RUN_TIMEOUT_MS) as finished:
+        window.start_run()
+    summary = finished.args[0]
+    assert summary.status == "finished" and summary.best is not None
+    with ProjectStore(window.session.working, create=False) as store:
+        run = store.latest_run()
+        assert run.spec["mode"] == "neuroevolution"
+        assert run.spec["neuroevolution"]["algorithm"] == "cmaes"
+        assert len(store.candidates(run.run_id)) == 24
+
+    panel.mode.setCurrentIndex(panel.mode.findData("train"))
+    panel.objectives.setCurrentIndex(panel.objectives.findData("metric,params"))
+    wait_ready_to_start(qtbot, window)
+    with qtbot.waitSignal(window.controller.finished, timeout=RUN_TIMEOUT_MS) as finished:
+        window.start_run()
+    with ProjectStore(window.session.working, create=False) as store:
+        run = store.latest_run()
+        assert run.spec["engine"]["objectives"] == ["metric", "params"]
+        front = store.front(run.run_id)
+        assert front and [r.params for r in front] == sorted(r.params for r in front)

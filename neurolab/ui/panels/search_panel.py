@@ -1,7 +1,8 @@
-"""The Search panel: engine, population, budget, search space, device, workers and backend.
+"""The Search panel: mode, engine, objectives, population, budget, search space, device,
+workers and backend.
 
-It edits the spec's `engine`, `budget`, `training`, `execution`, `search_space` and `seed`
-sections and nothing else; the main window validates the whole spec and hands each error back
+It edits the spec's `mode`, `engine`, `budget`, `training`, `execution`, `neuroevolution`,
+`search_space` and `seed` sections and nothing else; the main window validates the whole spec and hands each error back
 through `mark_errors`.
 """
 
@@ -24,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from neurolab.spec import BudgetSpec, EngineSpec, ExecutionSpec, TrainingSpec
+from neurolab.spec import BudgetSpec, EngineSpec, ExecutionSpec, NeuroevolutionSpec, TrainingSpec
 from neurolab.ui.panels.fields import float_box, int_box, signals_blocked
 from neurolab.ui.panels.search_space_editor import SearchSpaceEditor
 from neurolab.ui.panels.validation import mark_fields
@@ -39,6 +40,18 @@ QUICK_START: dict[str, Any] = {
 ENGINES = {"ga": "Genetic algorithm (DEAP)", "optuna": "Optuna", "random": "Random search"}
 SAMPLERS = {"tpe": "TPE (Bayesian)", "cmaes": "CMA-ES", "random": "random"}
 BACKENDS = {"local": "This computer", "ray": "Ray cluster"}
+MODES = {
+    "train": "Evolve structure, train weights",
+    "inherit": "Evolve structure, inherit weights",
+    "neuroevolution": "Evolve the weights (no gradients)",
+}
+OBJECTIVES = {"metric": "Best validation score", "metric,params": "Score and size (NSGA-II)"}
+# Neuroevolution's algorithm and topology, as one choice.
+WEIGHT_SEARCH = {
+    "cmaes:fixed": "CMA-ES, one fixed network",
+    "ga:fixed": "GA, one fixed network",
+    "ga:evolving": "GA, evolving networks",
+}
 
 
 class SearchPanel(QScrollArea):
@@ -67,6 +80,28 @@ class SearchPanel(QScrollArea):
         for kind, text in SAMPLERS.items():
             self.sampler.addItem(text, kind)
         self.sampler.setToolTip("How Optuna proposes the next networks.")
+        self.mode = QComboBox()
+        for kind, text in MODES.items():
+            self.mode.addItem(text, kind)
+        self.mode.setToolTip(
+            "Train: every network learns its weights by gradient descent from scratch. "
+            "Inherit: a child starts from its parent's trained weights and trains briefly. "
+            "Weights: the weights themselves evolve, with no gradient step (GA engine only)."
+        )
+        self.weight_search = QComboBox()
+        for key, text in WEIGHT_SEARCH.items():
+            self.weight_search.addItem(text, key)
+        self.weight_search.setToolTip(
+            "How the weights evolve: CMA-ES or a real-valued GA on one network "
+            "(Neuroevolution section of the spec), or a GA that also changes the structure."
+        )
+        self.objectives = QComboBox()
+        for key, text in OBJECTIVES.items():
+            self.objectives.addItem(text, key)
+        self.objectives.setToolTip(
+            "Score and size: NSGA-II keeps the networks that no other beats on both the "
+            "validation score and the parameter count (see the Pareto front in Insight)."
+        )
         self.population = int_box(1, 100_000, "Networks per generation.")
         self.generations = int_box(0, 100_000, "How many generations to evolve.")
         self.seconds = int_box(0, 10**7, "Stop after this much wall time (0 = no limit).", " s")
@@ -77,8 +112,11 @@ class SearchPanel(QScrollArea):
         )
         self.total = QLabel()
         self.total.setObjectName("hint")
+        form.addRow("Mode", self.mode)
+        form.addRow("Weights by", self.weight_search)
         form.addRow("Engine", self.engine)
         form.addRow("Optuna sampler", self.sampler)
+        form.addRow("Objectives", self.objectives)
         form.addRow("Population", self.population)
         form.addRow("Generations", self.generations)
         form.addRow("Time limit", self.seconds)
@@ -174,7 +212,15 @@ class SearchPanel(QScrollArea):
             self.gpus,
         ):
             box.valueChanged.connect(self.changed)
-        for combo in (self.engine, self.sampler, self.device, self.backend):
+        for combo in (
+            self.mode,
+            self.weight_search,
+            self.objectives,
+            self.engine,
+            self.sampler,
+            self.device,
+            self.backend,
+        ):
             combo.currentIndexChanged.connect(self.changed)
         self.address.textChanged.connect(self.changed)
         self.connect_button.clicked.connect(
@@ -188,10 +234,14 @@ class SearchPanel(QScrollArea):
         budget: dict[str, Any] = {"generations": self.generations.value()}
         if self.seconds.value() > 0:
             budget["seconds"] = self.seconds.value()
+        algorithm, topology = self.weight_search.currentData().split(":")
         return {
+            "mode": self.mode.currentData(),
+            "neuroevolution": {"algorithm": algorithm, "topology": topology},
             "engine": {
                 "kind": self.engine.currentData(),
                 "sampler": self.sampler.currentData(),
+                "objectives": self.objectives.currentData().split(","),
                 "population": self.population.value(),
                 "tournament_size": self.tournament.value(),
                 "crossover_prob": round(self.crossover.value(), 4),
@@ -211,7 +261,13 @@ class SearchPanel(QScrollArea):
         budget = {**BudgetSpec().model_dump(), **spec.get("budget", {})}
         training = {**TrainingSpec().model_dump(), **spec.get("training", {})}
         execution = {**ExecutionSpec().model_dump(), **spec.get("execution", {})}
+        neuro = {**NeuroevolutionSpec().model_dump(), **spec.get("neuroevolution", {})}
         with signals_blocked(self):
+            self.mode.setCurrentIndex(max(0, self.mode.findData(spec.get("mode", "train"))))
+            weights = f"{neuro['algorithm']}:{neuro['topology']}"
+            self.weight_search.setCurrentIndex(max(0, self.weight_search.findData(weights)))
+            objectives = ",".join(engine["objectives"])
+            self.objectives.setCurrentIndex(max(0, self.objectives.findData(objectives)))
             self.engine.setCurrentIndex(max(0, self.engine.findData(engine["kind"])))
             self.sampler.setCurrentIndex(max(0, self.sampler.findData(engine["sampler"])))
             self.population.setValue(engine["population"])
@@ -259,6 +315,9 @@ class SearchPanel(QScrollArea):
     # --- validation ---------------------------------------------------------------------
     def fields(self) -> dict[str, QWidget]:
         return {
+            "mode": self.mode,
+            "neuroevolution": self.weight_search,
+            "engine.objectives": self.objectives,
             "engine.kind": self.engine,
             "engine.sampler": self.sampler,
             "engine.population": self.population,
@@ -287,6 +346,8 @@ class SearchPanel(QScrollArea):
     def _update_hints(self) -> None:
         self.evolution.setEnabled(self.engine.currentData() == "ga")
         self.sampler.setEnabled(self.engine.currentData() == "optuna")
+        self.weight_search.setEnabled(self.mode.currentData() == "neuroevolution")
+        self.objectives.setEnabled(self.engine.currentData() == "ga")
         ray = self.backend.currentData() == "ray"
         for widget in (self.address, self.connect_button, self.gpus):
             widget.setEnabled(ray)
