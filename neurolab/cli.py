@@ -218,6 +218,7 @@ def _run(args: argparse.Namespace) -> int:
     from neurolab.data import load_data
     from neurolab.runner import Runner
     from neurolab.store import ProjectStore
+    from neurolab.store_checks import remove_sidecars
 
     spec = _spec_from_args(args)
     out = Path(args.out or f"{spec.name}.nlab")
@@ -227,8 +228,14 @@ def _run(args: argparse.Namespace) -> int:
         from neurolab.search import make_engine
 
         make_engine(spec)  # a missing sampler package or a storage that cannot be opened
-    # Refuses a file that is not a project, or one (or a folder) that cannot be written.
+    # Refuses a file that is not a project, or one (or a folder) that cannot be written. A new
+    # file made only for this check goes again: the run makes it, and a run refused before it
+    # starts (an unreachable cluster) leaves nothing behind.
+    existed = out.exists()
     ProjectStore(out).close()
+    if not existed:
+        out.unlink(missing_ok=True)
+        remove_sidecars(out)
     return _execute(Runner(spec, out, data=data), args.json)
 
 

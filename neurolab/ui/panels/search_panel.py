@@ -164,8 +164,15 @@ class SearchPanel(QScrollArea):
             " MB",
         )
         self.memory.setSpecialValueText("no limit")
+        self.slots = int_box(
+            0,
+            64,
+            "On a GPU: worker processes per GPU, each training its share of a generation as "
+            "stacked networks (Workers counts CPU workers).",
+        )
         form.addRow("Device", self.device)
         form.addRow("Workers", self.workers)
+        form.addRow("Workers per GPU", self.slots)
         self.backend = QComboBox()
         for kind, text in BACKENDS.items():
             self.backend.addItem(text, kind)
@@ -210,6 +217,7 @@ class SearchPanel(QScrollArea):
             self.timeout,
             self.memory,
             self.gpus,
+            self.slots,
         ):
             box.valueChanged.connect(self.changed)
         for combo in (
@@ -279,6 +287,7 @@ class SearchPanel(QScrollArea):
             self.seconds.setValue(round(budget["seconds"] or 0))
             self.patience.setValue(training["patience"])
             self.workers.setValue(execution["workers"])
+            self.slots.setValue(execution["candidates_per_gpu"])
             self.timeout.setValue(round(execution["candidate_timeout"] or 0))
             self.memory.setValue(execution["memory_limit_mb"] or 0)
             self.backend.setCurrentIndex(max(0, self.backend.findData(execution["backend"])))
@@ -294,9 +303,12 @@ class SearchPanel(QScrollArea):
     def _execution(self) -> dict[str, Any]:
         execution: dict[str, Any] = {"workers": self.workers.value(),
                                      "device": self.device.currentText(),
-                                     "candidate_timeout": self.timeout.value() or None,
-                                     "memory_limit_mb": self.memory.value() or None,
+                                     "candidates_per_gpu": self.slots.value(),
                                      "backend": self.backend.currentData()}
+        if self.timeout.value():
+            execution["candidate_timeout"] = self.timeout.value()
+        if self.memory.value():
+            execution["memory_limit_mb"] = self.memory.value()
         if execution["backend"] == "ray":  # the Ray fields mean nothing (and are refused) locally
             execution["address"] = self.address.text().strip() or None
             execution["gpus_per_candidate"] = round(self.gpus.value(), 4)
@@ -330,6 +342,7 @@ class SearchPanel(QScrollArea):
             "training.patience": self.patience,
             "execution.workers": self.workers,
             "execution.device": self.device,
+            "execution.candidates_per_gpu": self.slots,
             "execution.candidate_timeout": self.timeout,
             "execution.memory_limit_mb": self.memory,
             "execution.backend": self.backend,
