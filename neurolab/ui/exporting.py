@@ -1,13 +1,11 @@
 """Export from the GUI (File ▸ Export …, wired by `export_actions`): a stored model with its
 preprocessing and `predict.py` (the engine's `neurolab.export`, as `neurolab-run export`), the
 run report (`neurolab.report`, as `neurolab-run report`), every plot as PNG and SVG, and the
-candidates table as CSV.
+candidates table (`neurolab.report.write_table`, as `neurolab-run report --table`).
 """
 
 from __future__ import annotations
 
-import csv
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,56 +14,11 @@ import pyqtgraph.exporters  # noqa: F401 - registers pg.exporters
 from PySide6.QtWidgets import QFileDialog
 
 from neurolab.ui.dialogs.errors import show_exception
-from neurolab.ui.plots.common import PlotPanel, layers_text
+from neurolab.ui.plots.common import PlotPanel
 
 if TYPE_CHECKING:
     from neurolab.events import CandidateRecord
     from neurolab.ui.main_window import MainWindow
-
-CSV_COLUMNS = (
-    "id",
-    "generation",
-    "status",
-    "layers",
-    "parameters",
-    "train",
-    "validation",
-    "test",
-    "epochs",
-    "seconds",
-    "origin",
-    "parents",
-    "genome",
-    "error",
-)
-
-
-def export_candidates_csv(records: list[CandidateRecord], target: Path) -> Path:
-    """One row per candidate, the columns of the table plus the full genome as JSON."""
-    with target.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(CSV_COLUMNS)
-        for r in records:
-            writer.writerow(
-                [
-                    r.candidate_id,
-                    r.generation,
-                    r.status,
-                    layers_text(r.genome),
-                    r.params,
-                    r.train_metric,
-                    r.val_metric,
-                    r.test_metric,
-                    r.epochs,
-                    round(r.seconds, 3),
-                    r.origin,
-                    " ".join(map(str, r.parents)),
-                    json.dumps(r.genome),
-                    r.error or "",
-                ]
-            )
-    return target
-
 
 def export_plot(plot: PlotPanel, target: Path) -> Path:
     """One plot as PNG (at twice its size on screen, for print) or SVG, by the file's suffix."""
@@ -201,8 +154,12 @@ def export_report_dialog(window: MainWindow, folder: str | Path | None = None) -
 
 
 def export_csv_dialog(window: MainWindow, target: str | Path | None = None) -> bool:
-    records = sorted(window.plots["insight"].records.values(), key=lambda r: r.candidate_id)
-    if not records:
+    """The candidates table as CSV or Parquet (by the suffix), as `neurolab-run report --table`
+    writes it: the project file holds every finished candidate, also during a run."""
+    from neurolab.report import write_table
+
+    insight = window.plots["insight"]
+    if not insight.records or insight.project is None:
         window.status.showMessage("No candidates to export yet.", 5000)
         return False
     if target is None:
@@ -210,16 +167,16 @@ def export_csv_dialog(window: MainWindow, target: str | Path | None = None) -> b
             window,
             "Export the candidates table",
             str(Path.home() / "candidates.csv"),
-            "CSV (*.csv)",
+            "CSV (*.csv);;Parquet (*.parquet)",
         )
         if not target:
             return False
     try:
-        export_candidates_csv(records, Path(target))
-    except OSError as exc:
+        write_table(insight.project, target, insight.run_id)
+    except Exception as exc:
         show_exception(window, "Cannot export the table", exc)
         return False
-    window.status.showMessage(f"{len(records)} candidates written to {target}", 5000)
+    window.status.showMessage(f"{len(insight.records)} candidates written to {target}", 5000)
     return True
 
 

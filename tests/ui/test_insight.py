@@ -223,8 +223,8 @@ def test_export_model_csv_and_plots(main_window, qtbot, ga_project, tmp_path):
     table = tmp_path / "candidates.csv"
     assert exporting.export_csv_dialog(main_window, table)
     rows = list(csv.DictReader(table.open(encoding="utf-8")))
-    assert [int(r["id"]) for r in rows] == [r.candidate_id for r in records]
-    assert float(rows[0]["validation"]) == pytest.approx(records[0].val_metric)
+    assert [int(r["candidate"]) for r in rows] == [r.candidate_id for r in records]
+    assert float(rows[0]["val_accuracy"]) == pytest.approx(records[0].val_metric)
     folder = tmp_path / "plots"
     folder.mkdir()
     assert exporting.export_plots_dialog(main_window, folder)
