@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from neurolab.events import CandidateRecord
     from neurolab.ui.main_window import MainWindow
 
+
 def export_plot(plot: PlotPanel, target: Path) -> Path:
     """One plot as PNG (at twice its size on screen, for print) or SVG, by the file's suffix."""
     if target.suffix.lower() == ".svg":
