@@ -44,7 +44,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--objectives", metavar="metric[,params]", help="metric,params = NSGA-II (two objectives)"
     )
-    run.add_argument("--sampler", choices=["tpe", "cmaes", "random"], help="with --engine optuna")
+    run.add_argument(
+        "--sampler", choices=["tpe", "cmaes", "random", "nsga2"], help="with --engine optuna"
+    )
     run.add_argument(
         "--pruner",
         choices=["none", "median", "halving", "hyperband"],

@@ -11,6 +11,7 @@ finished). Parameters are named as the Optuna engine names them: `n_layers`, `wi
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from neurolab.events import CandidateRecord
@@ -76,8 +77,13 @@ def param_importances(records: list[CandidateRecord], seed: int = 0) -> dict[str
     return fanova_importances(_study(scored), seed)
 
 
-def fanova_importances(study: optuna.Study, seed: int) -> dict[str, float]:
-    """Optuna's fANOVA importances of a study's complete trials ({} where it cannot tell).
+def fanova_importances(
+    study: optuna.Study,
+    seed: int,
+    target: Callable[[optuna.trial.FrozenTrial], float] | None = None,
+) -> dict[str, float]:
+    """Optuna's fANOVA importances of a study's complete trials ({} where it cannot tell),
+    for the study's objective or `target` (which a multi-objective study needs).
 
     Conditional parameters (a layer's width when depths vary) are left out by Optuna, since
     not every trial has them.
@@ -95,7 +101,7 @@ def fanova_importances(study: optuna.Study, seed: int) -> dict[str, float]:
     try:
         with _quiet():
             importances = get_param_importances(
-                study, evaluator=FanovaImportanceEvaluator(seed=seed)
+                study, evaluator=FanovaImportanceEvaluator(seed=seed), target=target
             )
     except (ValueError, RuntimeError):  # e.g. no parameter shared by every trial
         return {}

@@ -115,8 +115,9 @@ class EngineSpec(_Section):
 
     kind: Literal["ga", "random", "optuna"] = "ga"
     population: int = Field(16, ge=2, le=100_000)
-    sampler: Literal["tpe", "cmaes", "random"] = "tpe"
-    """Optuna's sampler (kind "optuna" only); its trials per generation = `population`."""
+    sampler: Literal["tpe", "cmaes", "random", "nsga2"] = "tpe"
+    """Optuna's sampler (kind "optuna" only); its trials per generation = `population`.
+    "nsga2" is Optuna's NSGA-II, for several objectives (with one it is a plain GA)."""
     pruner: Literal["none", "median", "halving", "hyperband"] = "none"
     """Optuna's pruner (kind "optuna" only): stops candidates whose validation loss lags."""
     storage: str | None = None
@@ -129,8 +130,9 @@ class EngineSpec(_Section):
     objectives: list[Literal["metric", "params"]] = Field(
         default_factory=lambda: ["metric"], min_length=1, max_length=2
     )
-    """["metric"]: one objective; ["metric", "params"]: NSGA-II, maximise the validation metric
-    and minimise the parameter count (kind "ga" only)."""
+    """["metric"]: one objective; ["metric", "params"]: maximise the validation metric and
+    minimise the parameter count, by DEAP's NSGA-II (kind "ga") or a multi-objective Optuna
+    study (kind "optuna", sampler "nsga2", "tpe" or "random"; no pruner)."""
     diversity: Literal["none", "sharing"] = "none"
     """"sharing": tournaments compare fitness shared among genomes closer than `sharing_radius`
     (fitness sharing), so one family of near-copies cannot take over the population."""
@@ -147,8 +149,15 @@ class EngineSpec(_Section):
             )
         if len(set(self.objectives)) != len(self.objectives) or self.objectives[0] != "metric":
             raise ValueError('objectives must be ["metric"] or ["metric", "params"]')
-        if len(self.objectives) > 1 and self.kind != "ga":
-            raise ValueError(f'several objectives need kind "ga" (NSGA-II), not {self.kind!r}')
+        if len(self.objectives) > 1 and self.kind == "random":
+            raise ValueError('several objectives need kind "ga" or "optuna", not "random"')
+        if len(self.objectives) > 1 and self.kind == "optuna" and self.sampler == "cmaes":
+            raise ValueError(
+                'CMA-ES optimises one objective: with several use sampler "nsga2", "tpe" or'
+                ' "random"'
+            )
+        if len(self.objectives) > 1 and self.kind == "optuna" and self.pruner != "none":
+            raise ValueError('Optuna prunes single-objective studies only: set pruner "none"')
         if self.seeds and self.kind != "ga":
             raise ValueError("seeds start a GA run only (engine.kind = 'ga')")
         if len(self.seeds) > self.population:

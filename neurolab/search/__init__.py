@@ -75,6 +75,7 @@ def make_engine(spec: ExperimentSpec, n_inputs: int = 0, n_outputs: int = 0) -> 
             pruner=settings.pruner,
             storage=settings.storage,
             study_name=spec.name,
+            objectives=len(settings.objectives),
         )
     return GeneticSearch(
         space,

@@ -1,4 +1,4 @@
-"""Optuna's samplers (TPE, CMA-ES, random) behind the ask/tell protocol.
+"""Optuna's samplers (TPE, CMA-ES, random, NSGA-II) behind the ask/tell protocol.
 
 One NeuroLab generation is one batch of `population` trials asked together (`study.ask()`),
 trained in parallel, then told (`study.tell`). TPE uses the constant-liar strategy so that the
@@ -11,6 +11,11 @@ the history and that seed, never on how much randomness earlier generations drew
 study proposes exactly what the uninterrupted one would. CMA-ES keeps its distribution as a
 pickle in Optuna's trial attributes; NeuroLab never unpickles the project file, so `restore`
 re-creates that state by replaying the generations through the sampler instead.
+
+Several objectives (`objectives=2`: maximise the validation metric, minimise the parameter
+count): a multi-objective study, told each candidate's objective values; NSGA-II (or TPE, or
+random) keeps the Pareto front, which `front()` returns. Optuna prunes single-objective studies
+only.
 
 Pruning: `report(position, first_epoch, val_losses)` records a running trial's epochs as
 intermediate values (negated losses, see `optuna_study`) and asks the pruner after each; the
@@ -41,7 +46,13 @@ from optuna.distributions import (
     distribution_to_json,
     json_to_distribution,
 )
-from optuna.samplers import BaseSampler, CmaEsSampler, RandomSampler, TPESampler
+from optuna.samplers import (
+    BaseSampler,
+    CmaEsSampler,
+    NSGAIISampler,
+    RandomSampler,
+    TPESampler,
+)
 from optuna.trial import FrozenTrial, Trial, TrialState
 
 from neurolab.errors import SpecError
@@ -49,8 +60,10 @@ from neurolab.genome import Genome, LayerGene, SearchSpace
 from neurolab.search.base import Evaluation, Proposal
 from neurolab.search.optuna_study import make_pruner, make_storage
 
-SAMPLERS = ("tpe", "cmaes", "random")
-STATE_VERSION = 2  # 2 added intermediate values (pruning); 1 restores as before
+SAMPLERS = ("tpe", "cmaes", "random", "nsga2")
+# 2 added intermediate values (pruning), 3 every objective's value (several objectives); the
+# older ones restore as before.
+STATE_VERSION = 3
 
 _log = logging.getLogger(__name__)
 
@@ -128,9 +141,25 @@ class _FixedSpaceCmaEs(CmaEsSampler):
         return {name: dist for name, dist in space.items() if name in self._names}
 
 
+class _ResumableNsga2(NSGAIISampler):
+    """NSGA-II whose parents come in trial order, whether computed now or read from its cache.
+
+    Optuna caches each generation's parents (as trial ids, in trial order) in the study, but
+    returns freshly computed ones in rank order, and the order breaks crowding-distance ties
+    when the next parents are chosen. A restored study recomputes what the uninterrupted one
+    read from its cache, so without this the two would choose different parents.
+    """
+
+    def get_parent_population(self, study: optuna.Study, generation: int) -> list[FrozenTrial]:
+        return sorted(super().get_parent_population(study, generation), key=lambda t: t.number)
+
+
 # --- the engine ---------------------------------------------------------------------------
 class OptunaSearch:
-    """An Optuna study (maximising the validation metric) driven one generation at a time.
+    """An Optuna study driven one generation at a time.
+
+    It maximises the validation metric, or with `objectives=2` also minimises the parameter
+    count (a multi-objective study; `front()` is its Pareto front).
 
     `ask()` asks `population` trials and turns each into a genome; `tell(results)` finishes
     them in order (a failed candidate, fitness `-inf`, becomes a FAIL trial, which the samplers
@@ -150,16 +179,24 @@ class OptunaSearch:
         pruner: str = "none",
         storage: str | None = None,
         study_name: str = "neurolab",
+        objectives: int = 1,
     ) -> None:
         if sampler not in SAMPLERS:
             raise SpecError(f"engine.sampler: {sampler!r} is not one of {', '.join(SAMPLERS)}")
+        if objectives > 1 and sampler == "cmaes":
+            raise SpecError(
+                "engine.sampler: CMA-ES optimises one objective; with several objectives use"
+                " 'nsga2', 'tpe' or 'random'"
+            )
+        if objectives > 1 and pruner != "none":
+            raise SpecError("engine.pruner: Optuna prunes single-objective studies only")
         if sampler == "cmaes" and importlib.util.find_spec("cmaes") is None:
             raise SpecError(
                 "engine.sampler: 'cmaes' needs the `cmaes` package (pip install cmaes);"
                 " 'tpe' and 'random' work without it"
             )
         self.space, self.population, self.generations = space, population, generations
-        self.seed, self.sampler = seed, sampler
+        self.seed, self.sampler, self.objectives = seed, sampler, objectives
         self.pruner_name, self.study_name = pruner, study_name
         self._pruner = make_pruner(pruner, space)
         self._storage = make_storage(storage)
@@ -174,7 +211,7 @@ class OptunaSearch:
     def _new_study(self) -> optuna.Study:
         with _quiet():
             return optuna.create_study(
-                direction="maximize",
+                directions=["maximize"] + ["minimize"] * (self.objectives - 1),
                 sampler=self._make_sampler(0),
                 pruner=self._pruner,
                 storage=self._storage,
@@ -187,6 +224,10 @@ class OptunaSearch:
         with _quiet():
             if self.sampler == "random":
                 return RandomSampler(seed=seed)
+            if self.sampler == "nsga2":
+                # One NSGA-II generation = one NeuroLab generation (its trials are asked
+                # together, so every one of them has the same parents).
+                return _ResumableNsga2(seed=seed, population_size=self.population)
             if self.sampler == "cmaes":
                 return _FixedSpaceCmaEs(
                     _always_present(self.space),
@@ -246,20 +287,27 @@ class OptunaSearch:
         return self._pruned_at.get(position)
 
     def tell(self, results: list[Evaluation]) -> None:
-        self._finish([(r.candidate_id, r.fitness, r.pruned) for r in results])
+        self._finish([(r.candidate_id, self._values(r), r.pruned) for r in results])
 
-    def _finish(self, outcomes: list[tuple[int | None, float, bool]]) -> None:
-        """Tell the pending trials, in order, their (candidate id, fitness, pruned)."""
+    def _values(self, result: Evaluation) -> tuple[float, ...]:
+        if self.objectives == 1:
+            return (result.fitness,)
+        if len(result.objectives) < self.objectives:
+            raise ValueError(f"expected {self.objectives} objectives, got {result.objectives}")
+        return tuple(result.objectives[: self.objectives])
+
+    def _finish(self, outcomes: list[tuple[int | None, tuple[float, ...], bool]]) -> None:
+        """Tell the pending trials, in order, their (candidate id, objective values, pruned)."""
         if len(outcomes) != len(self._pending):
             raise ValueError(f"expected {len(self._pending)} results, got {len(outcomes)}")
         with _quiet():
-            for trial, (candidate_id, fitness, pruned) in zip(self._pending, outcomes, strict=True):
+            for trial, (candidate_id, values, pruned) in zip(self._pending, outcomes, strict=True):
                 if candidate_id is not None:
                     trial.set_user_attr("candidate_id", candidate_id)
                 if pruned:
                     self.study.tell(trial, state=TrialState.PRUNED)
-                elif math.isfinite(fitness):
-                    self.study.tell(trial, fitness)
+                elif all(math.isfinite(v) for v in values):
+                    self.study.tell(trial, values if self.objectives > 1 else values[0])
                 else:
                     self.study.tell(trial, state=TrialState.FAIL)
         self._pending = []
@@ -288,10 +336,11 @@ class OptunaSearch:
                     "generation": trial.user_attrs.get("generation"),
                     "candidate_id": trial.user_attrs.get("candidate_id"),
                     "params": trial.params,
-                    "value": trial.value,
+                    "value": None if trial.values is None else trial.values[0],
+                    "values": trial.values,
                     "state": trial.state.name,
                     "intermediate": {str(k): v for k, v in trial.intermediate_values.items()},
-                    "rungs": _rungs(trial.system_attrs),
+                    "system_attrs": _plain_system_attrs(trial.system_attrs),
                 }
                 for trial in trials
             ],
@@ -348,7 +397,9 @@ class OptunaSearch:
                 [
                     (
                         record.get("candidate_id"),
-                        record["value"] if record["state"] == "COMPLETE" else -math.inf,
+                        tuple(_saved_values(record))
+                        if record["state"] == "COMPLETE"
+                        else (-math.inf,) * self.objectives,
                         record["state"] == "PRUNED",
                     )
                     for record in batch
@@ -365,23 +416,49 @@ class OptunaSearch:
                 "generation": trial.user_attrs.get("generation"),
                 "candidate_id": trial.user_attrs.get("candidate_id"),
                 "params": dict(trial.params),
-                "value": trial.value,
+                "value": None if trial.values is None else trial.values[0],
+                "values": trial.values,
                 "state": trial.state.name.lower(),
             }
             for trial in self.study.get_trials(deepcopy=False)
         ]
 
+    def front(self) -> list[int]:
+        """Several objectives: candidate ids of the study's Pareto front (over every trial so
+        far), fewest parameters first, one network per point; else []."""
+        if self.objectives == 1:
+            return []
+        points: dict[tuple[float, ...], int] = {}
+        best = [t for t in self.study.best_trials if "candidate_id" in t.user_attrs]
+        for trial in sorted(best, key=lambda t: (t.values[1], t.user_attrs["candidate_id"])):
+            points.setdefault(tuple(trial.values), trial.user_attrs["candidate_id"])
+        return list(points.values())
+
     def param_importances(self) -> dict[str, float]:
-        """fANOVA importance of each parameter every finished trial has ({} while too few)."""
+        """fANOVA importance of each parameter every finished trial has ({} while too few);
+        with several objectives, for the validation metric."""
         from neurolab.insights import fanova_importances
 
-        return fanova_importances(self.study, self.seed)
+        target = None if self.objectives == 1 else (lambda trial: trial.values[0])
+        return fanova_importances(self.study, self.seed, target)
 
 
-def _rungs(system_attrs: dict[str, Any]) -> dict[str, float]:
-    """Successive halving's (and Hyperband's) record of the rungs a trial passed: plain floats.
-    (Other system attributes, such as CMA-ES's pickled state, stay out of checkpoints.)"""
-    return {k: v for k, v in system_attrs.items() if k.startswith("completed_rung_")}
+def _plain_system_attrs(system_attrs: dict[str, Any]) -> dict[str, Any]:
+    """The system attributes a checkpoint keeps, all plain numbers: successive halving's (and
+    Hyperband's) record of the rungs a trial passed, and NSGA-II's generation of the trial.
+    (Others, such as CMA-ES's pickled state, stay out of checkpoints.)"""
+    return {
+        k: v
+        for k, v in system_attrs.items()
+        if k.startswith("completed_rung_") or k == _ResumableNsga2._get_generation_key()
+    }
+
+
+def _saved_values(saved: dict[str, Any]) -> list[float] | None:
+    """A checkpointed trial's objective values (version ≤ 2 kept only "value")."""
+    if saved.get("values") is not None:
+        return list(saved["values"])
+    return None if saved.get("value") is None else [saved["value"]]
 
 
 def _frozen(saved: dict[str, Any], distributions: dict[str, BaseDistribution]) -> FrozenTrial:
@@ -389,12 +466,13 @@ def _frozen(saved: dict[str, Any], distributions: dict[str, BaseDistribution]) -
     if saved.get("candidate_id") is not None:
         user_attrs["candidate_id"] = saved["candidate_id"]
     state = TrialState[saved["state"]]
+    values = _saved_values(saved) if state in (TrialState.COMPLETE, TrialState.PRUNED) else None
     return optuna.trial.create_trial(
         state=state,
-        value=saved["value"] if state in (TrialState.COMPLETE, TrialState.PRUNED) else None,
+        values=values,
         params=saved["params"],
         distributions={name: distributions[name] for name in saved["params"]},
         user_attrs=user_attrs,
         intermediate_values={int(k): v for k, v in saved.get("intermediate", {}).items()},
-        system_attrs=dict(saved.get("rungs", {})),
+        system_attrs=dict(saved.get("system_attrs", saved.get("rungs", {}))),  # v2: "rungs"
     )

@@ -24,6 +24,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 SAMPLERS = [
     "tpe",
     "random",
+    "nsga2",
     pytest.param(
         "cmaes",
         marks=pytest.mark.skipif(importlib.util.find_spec("cmaes") is None, reason="needs cmaes"),

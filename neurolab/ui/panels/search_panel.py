@@ -38,14 +38,25 @@ QUICK_START: dict[str, Any] = {
     "search_space": {"max_layers": 3, "max_width": 32, "min_epochs": 10, "max_epochs": 40},
 }
 ENGINES = {"ga": "Genetic algorithm (DEAP)", "optuna": "Optuna", "random": "Random search"}
-SAMPLERS = {"tpe": "TPE (Bayesian)", "cmaes": "CMA-ES", "random": "random"}
+SAMPLERS = {
+    "tpe": "TPE (Bayesian)",
+    "cmaes": "CMA-ES",
+    "random": "random",
+    "nsga2": "NSGA-II (for score and size)",
+}
+PRUNERS = {
+    "none": "none (train every network fully)",
+    "median": "median",
+    "halving": "successive halving",
+    "hyperband": "Hyperband",
+}
 BACKENDS = {"local": "This computer", "ray": "Ray cluster"}
 MODES = {
     "train": "Evolve structure, train weights",
     "inherit": "Evolve structure, inherit weights",
     "neuroevolution": "Evolve the weights (no gradients)",
 }
-OBJECTIVES = {"metric": "Best validation score", "metric,params": "Score and size (NSGA-II)"}
+OBJECTIVES = {"metric": "Best validation score", "metric,params": "Score and size (Pareto)"}
 # Neuroevolution's algorithm and topology, as one choice.
 WEIGHT_SEARCH = {
     "cmaes:fixed": "CMA-ES, one fixed network",
@@ -80,6 +91,14 @@ class SearchPanel(QScrollArea):
         for kind, text in SAMPLERS.items():
             self.sampler.addItem(text, kind)
         self.sampler.setToolTip("How Optuna proposes the next networks.")
+        self.pruner = QComboBox()
+        for kind, text in PRUNERS.items():
+            self.pruner.addItem(text, kind)
+        self.pruner.setToolTip(
+            "Stop training a network early when its validation loss lags behind the networks "
+            "trained before it at the same epoch (single objective only)."
+        )
+        self._storage: str | None = None  # a shared Optuna storage from the spec, kept as is
         self.mode = QComboBox()
         for kind, text in MODES.items():
             self.mode.addItem(text, kind)
@@ -99,8 +118,9 @@ class SearchPanel(QScrollArea):
         for key, text in OBJECTIVES.items():
             self.objectives.addItem(text, key)
         self.objectives.setToolTip(
-            "Score and size: NSGA-II keeps the networks that no other beats on both the "
-            "validation score and the parameter count (see the Pareto front in Insight)."
+            "Score and size: keep the networks that no other beats on both the validation "
+            "score and the parameter count (the GA's NSGA-II, or a multi-objective Optuna "
+            "study); see the Pareto front in Insight."
         )
         self.population = int_box(1, 100_000, "Networks per generation.")
         self.generations = int_box(0, 100_000, "How many generations to evolve.")
@@ -116,6 +136,7 @@ class SearchPanel(QScrollArea):
         form.addRow("Weights by", self.weight_search)
         form.addRow("Engine", self.engine)
         form.addRow("Optuna sampler", self.sampler)
+        form.addRow("Optuna pruner", self.pruner)
         form.addRow("Objectives", self.objectives)
         form.addRow("Population", self.population)
         form.addRow("Generations", self.generations)
@@ -176,22 +197,33 @@ class SearchPanel(QScrollArea):
         self.backend = QComboBox()
         for kind, text in BACKENDS.items():
             self.backend.addItem(text, kind)
-        self.backend.setToolTip("Where the workers run: processes on this computer, or Ray "
-                                "actors on a cluster (needs pip install 'neurolab[ray]').")
+        self.backend.setToolTip(
+            "Where the workers run: processes on this computer, or Ray "
+            "actors on a cluster (needs pip install 'neurolab[ray]')."
+        )
         self.address = QLineEdit()
         self.address.setPlaceholderText("empty: start Ray here")
-        self.address.setToolTip("auto = the cluster started on this machine (ray start --head); "
-                                "ray://HOST:10001 = a remote head node; empty = a local Ray.")
+        self.address.setToolTip(
+            "auto = the cluster started on this machine (ray start --head); "
+            "ray://HOST:10001 = a remote head node; empty = a local Ray."
+        )
         self.connect_button = QPushButton("Connect")
-        self.connect_button.setToolTip("Connect now and show the cluster's CPUs and GPUs in the "
-                                       "status bar (a run also connects by itself).")
+        self.connect_button.setToolTip(
+            "Connect now and show the cluster's CPUs and GPUs in the "
+            "status bar (a run also connects by itself)."
+        )
         address_row = QWidget()
         row = QHBoxLayout(address_row)
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.address, 1)
         row.addWidget(self.connect_button)
-        self.gpus = float_box(0, 64, 0.25, tip="The share of a GPU each Ray worker asks for "
-                              "(0.25 = four workers per GPU; 0 = CPU only).")
+        self.gpus = float_box(
+            0,
+            64,
+            0.25,
+            tip="The share of a GPU each Ray worker asks for "
+            "(0.25 = four workers per GPU; 0 = CPU only).",
+        )
         form.addRow("Time per network", self.timeout)
         form.addRow("Memory per worker", self.memory)
         form.addRow("Backend", self.backend)
@@ -226,13 +258,15 @@ class SearchPanel(QScrollArea):
             self.objectives,
             self.engine,
             self.sampler,
+            self.pruner,
             self.device,
             self.backend,
         ):
             combo.currentIndexChanged.connect(self.changed)
         self.address.textChanged.connect(self.changed)
         self.connect_button.clicked.connect(
-            lambda: self.cluster_requested.emit(self.address.text().strip() or None))
+            lambda: self.cluster_requested.emit(self.address.text().strip() or None)
+        )
         self.space.changed.connect(self.changed)
         self.changed.connect(self._update_hints)
         self.set_values(QUICK_START)
@@ -243,12 +277,16 @@ class SearchPanel(QScrollArea):
         if self.seconds.value() > 0:
             budget["seconds"] = self.seconds.value()
         algorithm, topology = self.weight_search.currentData().split(":")
+        single = self.objectives.currentData() == "metric"
         return {
             "mode": self.mode.currentData(),
             "neuroevolution": {"algorithm": algorithm, "topology": topology},
             "engine": {
                 "kind": self.engine.currentData(),
                 "sampler": self.sampler.currentData(),
+                # Optuna prunes single-objective studies only (the combo is disabled then).
+                "pruner": self.pruner.currentData() if single else "none",
+                "storage": self._storage,
                 "objectives": self.objectives.currentData().split(","),
                 "population": self.population.value(),
                 "tournament_size": self.tournament.value(),
@@ -278,6 +316,8 @@ class SearchPanel(QScrollArea):
             self.objectives.setCurrentIndex(max(0, self.objectives.findData(objectives)))
             self.engine.setCurrentIndex(max(0, self.engine.findData(engine["kind"])))
             self.sampler.setCurrentIndex(max(0, self.sampler.findData(engine["sampler"])))
+            self.pruner.setCurrentIndex(max(0, self.pruner.findData(engine["pruner"])))
+            self._storage = engine["storage"]
             self.population.setValue(engine["population"])
             self.tournament.setValue(engine["tournament_size"])
             self.crossover.setValue(engine["crossover_prob"])
@@ -301,10 +341,12 @@ class SearchPanel(QScrollArea):
         self.changed.emit()
 
     def _execution(self) -> dict[str, Any]:
-        execution: dict[str, Any] = {"workers": self.workers.value(),
-                                     "device": self.device.currentText(),
-                                     "candidates_per_gpu": self.slots.value(),
-                                     "backend": self.backend.currentData()}
+        execution: dict[str, Any] = {
+            "workers": self.workers.value(),
+            "device": self.device.currentText(),
+            "candidates_per_gpu": self.slots.value(),
+            "backend": self.backend.currentData(),
+        }
         if self.timeout.value():
             execution["candidate_timeout"] = self.timeout.value()
         if self.memory.value():
@@ -332,6 +374,7 @@ class SearchPanel(QScrollArea):
             "engine.objectives": self.objectives,
             "engine.kind": self.engine,
             "engine.sampler": self.sampler,
+            "engine.pruner": self.pruner,
             "engine.population": self.population,
             "engine.tournament_size": self.tournament,
             "engine.crossover_prob": self.crossover,
@@ -358,9 +401,11 @@ class SearchPanel(QScrollArea):
 
     def _update_hints(self) -> None:
         self.evolution.setEnabled(self.engine.currentData() == "ga")
-        self.sampler.setEnabled(self.engine.currentData() == "optuna")
+        optuna = self.engine.currentData() == "optuna"
+        self.sampler.setEnabled(optuna)
+        self.pruner.setEnabled(optuna and self.objectives.currentData() == "metric")
         self.weight_search.setEnabled(self.mode.currentData() == "neuroevolution")
-        self.objectives.setEnabled(self.engine.currentData() == "ga")
+        self.objectives.setEnabled(self.engine.currentData() in ("ga", "optuna"))
         ray = self.backend.currentData() == "ray"
         for widget in (self.address, self.connect_button, self.gpus):
             widget.setEnabled(ray)
