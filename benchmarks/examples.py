@@ -41,7 +41,10 @@ def baselines(spec: ExperimentSpec) -> dict[str, float]:
         }
     else:
         models = {"ridge": Ridge(alpha=1.0)}
-    return {name: float(model.fit(x, y).score(data.x_test, data.y_test)) for name, model in models.items()}
+    return {
+        name: float(model.fit(x, y).score(data.x_test, data.y_test))
+        for name, model in models.items()
+    }
 
 
 def main() -> int:

@@ -226,7 +226,13 @@ def main() -> int:
         choices=["none", "median", "halving", "hyperband"],
         help="NeuroLab Optuna's pruner",
     )
+    parser.add_argument(
+        "--markdown", metavar="FILE.json", help="print the README table of an --out file, and stop"
+    )
     args = parser.parse_args()
+    if args.markdown:
+        print(markdown(json.loads(Path(args.markdown).read_text())["results"]))
+        return 0
     budget = args.budget or (5.0 if args.quick else 60.0)
     import torch
 
@@ -276,6 +282,47 @@ def main() -> int:
         )
     )
     return 0
+
+
+COLUMNS = {
+    "neurolab_ga": "NeuroLab GA",
+    "neurolab_optuna": "NeuroLab Optuna",
+    "neurolab_random": "NeuroLab random",
+    "plain_optuna_torch": "Optuna + PyTorch loop",
+    "baseline_linear": "LogReg / Ridge",
+    "random_forest": "random forest",
+    "hist_gradient_boosting": "hist. gradient boosting",
+    "mlp_sklearn": "MLP (sklearn)",
+}
+
+
+def markdown(results: dict[str, dict]) -> str:
+    """The README table: test metric mean ± std (bold: NeuroLab's best engine), then the
+    candidates each NeuroLab engine evaluated against the plain loop's."""
+    head = ["dataset", *COLUMNS.values(), "candidates: GA / Optuna / random / loop"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for name, rows in results.items():
+        rows = {
+            ("baseline_linear" if k in ("logistic_regression", "ridge") else k): v
+            for k, v in rows.items()
+        }
+        neuro = [
+            k for k in COLUMNS if k.startswith("neurolab") and rows[k]["test_mean"] is not None
+        ]
+        best = max(neuro, key=lambda k: rows[k]["test_mean"]) if neuro else None
+        cells = [name if rows["task"] == "classification" else f"{name} (R²)"]
+        for key in COLUMNS:
+            row = rows[key]
+            text = (
+                "–"
+                if row["test_mean"] is None
+                else f"{row['test_mean']:.3f} ± {row['test_std']:.3f}"
+            )
+            cells.append(f"**{text}**" if key == best else text)
+        counts = [rows[k]["candidates"] for k in (*ENGINES, "plain_optuna_torch")]
+        cells.append(" / ".join(f"{c:.0f}" for c in counts))
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 def _print_dataset(name: str, rows: dict) -> None:

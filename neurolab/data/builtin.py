@@ -140,8 +140,9 @@ def _bundled(loader: str, target: str, **kwargs: Any) -> Callable[[Params], Gene
         names = getattr(bunch, "target_names", None)
         classes = [str(c) for c in names] if names is not None else []
         y = bunch.target.astype(np.int64 if classes else np.float64)
-        return Generated(bunch.data.astype(np.float64), y, [str(f) for f in bunch.feature_names],
-                         classes, target)
+        return Generated(
+            bunch.data.astype(np.float64), y, [str(f) for f in bunch.feature_names], classes, target
+        )
 
     return load
 
@@ -152,45 +153,124 @@ class _Builtin:
     make: Callable[[Params], Generated]
 
 
-def _toy(name: str, description: str, make: Callable[[Params], Generated], classes: int = 2,
-         n_features: int = 2, task: str = "classification", **defaults: float | int) -> _Builtin:
+def _toy(
+    name: str,
+    description: str,
+    make: Callable[[Params], Generated],
+    classes: int = 2,
+    n_features: int = 2,
+    task: str = "classification",
+    **defaults: float | int,
+) -> _Builtin:
     params: dict[str, float | int] = {"n_samples": 500, **defaults, "seed": 0}
     return _Builtin(DatasetInfo(name, task, description, params, n_features, classes), make)
 
 
-def _real(name: str, description: str, loader: str, n_features: int,
-          n_classes: int, target: str = "class", **kwargs: Any) -> _Builtin:
+def _real(
+    name: str,
+    description: str,
+    loader: str,
+    n_features: int,
+    n_classes: int,
+    target: str = "class",
+    **kwargs: Any,
+) -> _Builtin:
     task = "classification" if n_classes else "regression"
-    return _Builtin(DatasetInfo(name, task, description, {}, n_features, n_classes),
-                    _bundled(loader, target, **kwargs))
+    return _Builtin(
+        DatasetInfo(name, task, description, {}, n_features, n_classes),
+        _bundled(loader, target, **kwargs),
+    )
 
 
 _BUILTINS: dict[str, _Builtin] = {
     b.info.name: b
     for b in (
-        _toy("moons", "Two interleaved half-moons; no straight line separates them "
-             "(best possible accuracy ~0.94 at noise 0.25).", _moons, noise=0.25),
-        _toy("circles", "A ring around a disc: class 'inner' sits inside class 'outer'.",
-             _circles, noise=0.1, factor=0.5),
-        _toy("spirals", "Two interleaved spirals; needs a curved, winding boundary.",
-             _spirals, n_samples=600, noise=0.1),
-        _toy("xor", "The four quadrants of a square, opposite corners in the same class.",
-             _xor, noise=0.05),
-        _toy("gaussians", "Round blobs of points, one per class (n_classes, default 3).",
-             _gaussians, classes=3, n_classes=3, noise=0.8),
-        _toy("sine", "1-D regression: y = sin(x) + noise for x in [-3, 3].", _sine,
-             classes=0, n_features=1, task="regression", noise=0.1),
-        _real("iris", "150 iris flowers, 4 measurements, 3 species (real, bundled).",
-              "load_iris", 4, 3, target="species"),
-        _real("wine", "178 wines, 13 chemical measurements, 3 cultivars (real, bundled).",
-              "load_wine", 13, 3, target="cultivar"),
-        _real("breast_cancer", "569 tumour biopsies, 30 features, malignant or benign "
-              "(real, bundled).", "load_breast_cancer", 30, 2, target="diagnosis"),
-        _real("digits", "1797 handwritten digits as 8x8 pixel images, 10 classes "
-              "(real, bundled).", "load_digits", 64, 10, target="digit"),
-        _real("diabetes", "442 diabetes patients, 10 measurements, disease progression after "
-              "one year (regression, real, bundled).", "load_diabetes", 10, 0,
-              target="progression", scaled=False),
+        _toy(
+            "moons",
+            "Two interleaved half-moons; no straight line separates them "
+            "(best possible accuracy ~0.94 at noise 0.25).",
+            _moons,
+            noise=0.25,
+        ),
+        _toy(
+            "circles",
+            "A ring around a disc: class 'inner' sits inside class 'outer'.",
+            _circles,
+            noise=0.1,
+            factor=0.5,
+        ),
+        _toy(
+            "spirals",
+            "Two interleaved spirals; needs a curved, winding boundary.",
+            _spirals,
+            n_samples=600,
+            noise=0.1,
+        ),
+        _toy(
+            "xor",
+            "The four quadrants of a square, opposite corners in the same class.",
+            _xor,
+            noise=0.05,
+        ),
+        _toy(
+            "gaussians",
+            "Round blobs of points, one per class (n_classes, default 3).",
+            _gaussians,
+            classes=3,
+            n_classes=3,
+            noise=0.8,
+        ),
+        _toy(
+            "sine",
+            "1-D regression: y = sin(x) + noise for x in [-3, 3].",
+            _sine,
+            classes=0,
+            n_features=1,
+            task="regression",
+            noise=0.1,
+        ),
+        _real(
+            "iris",
+            "150 iris flowers, 4 measurements, 3 species (real, bundled).",
+            "load_iris",
+            4,
+            3,
+            target="species",
+        ),
+        _real(
+            "wine",
+            "178 wines, 13 chemical measurements, 3 cultivars (real, bundled).",
+            "load_wine",
+            13,
+            3,
+            target="cultivar",
+        ),
+        _real(
+            "breast_cancer",
+            "569 tumour biopsies, 30 features, malignant or benign (real, bundled).",
+            "load_breast_cancer",
+            30,
+            2,
+            target="diagnosis",
+        ),
+        _real(
+            "digits",
+            "1797 handwritten digits as 8x8 pixel images, 10 classes (real, bundled).",
+            "load_digits",
+            64,
+            10,
+            target="digit",
+        ),
+        _real(
+            "diabetes",
+            "442 diabetes patients, 10 measurements, disease progression after "
+            "one year (regression, real, bundled).",
+            "load_diabetes",
+            10,
+            0,
+            target="progression",
+            scaled=False,
+        ),
     )
 }
 
@@ -248,7 +328,9 @@ def generate(name: str, params: dict[str, Any] | None = None) -> Generated:
     return builtin.make(resolve_params(name, params))
 
 
-def builtin_points(name: str, params: dict[str, Any] | None = None) -> tuple[np.ndarray, np.ndarray]:
+def builtin_points(
+    name: str, params: dict[str, Any] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Raw, unscaled X and y of a built-in dataset, for the GUI's scatter preview."""
     generated = generate(name, params)
     return generated.x, generated.y

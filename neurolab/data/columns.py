@@ -16,8 +16,25 @@ import pandas as pd
 # Text that people type into a cell to mean "no value" (pandas already turns "", "NA", "n/a",
 # "null", "NaN", "None" and a few more into missing values when it reads a CSV).
 MISSING_MARKERS = frozenset(
-    {"?", "??", "-", "--", "---", ".", "missing", "n.a.", "n/a", "na", "nan", "null", "none",
-     "#n/a", "#na", "#value!", "#div/0!"}
+    {
+        "?",
+        "??",
+        "-",
+        "--",
+        "---",
+        ".",
+        "missing",
+        "n.a.",
+        "n/a",
+        "na",
+        "nan",
+        "null",
+        "none",
+        "#n/a",
+        "#na",
+        "#value!",
+        "#div/0!",
+    }
 )
 MISSING_CATEGORY = "(missing)"
 # A column whose values are all distinct is only called an ID (and dropped) from this many rows
@@ -153,7 +170,9 @@ def label_sort_key(label: str) -> tuple[int, float, str]:
 
 def column_kind(series: pd.Series, name: str) -> str:
     """'empty', 'constant', 'id', 'numeric' or 'categorical' (see `column_kinds`)."""
-    is_number_dtype = pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
+    is_number_dtype = pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(
+        series
+    )
     present = series.dropna() if is_number_dtype else as_labels(series).dropna()
     if present.empty:
         return "empty"

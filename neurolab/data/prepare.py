@@ -93,8 +93,17 @@ def _builtin_table(spec: DataSpec, task: str | None) -> _Table:
         note = f"generated {len(frame)} points of {name!r} ({shown})"
     else:
         note = f"loaded {name!r} (bundled with scikit-learn): {len(frame)} rows, {frame.shape[1]} features"
-    return _Table(spec.describe(), info.task, frame, dict.fromkeys(frame.columns, "numeric"),
-                  points.y, points.class_names, points.target_name, name, [note])
+    return _Table(
+        spec.describe(),
+        info.task,
+        frame,
+        dict.fromkeys(frame.columns, "numeric"),
+        points.y,
+        points.class_names,
+        points.target_name,
+        name,
+        [note],
+    )
 
 
 # --- CSV files --------------------------------------------------------------------------------
@@ -117,8 +126,9 @@ def _csv_table(spec: DataSpec, task: str | None) -> _Table:
     frame = table.frame.loc[keep]
     _check_enough_rows(len(frame), path.name)
     kinds = _usable_columns(frame, candidates, table, path.name, notes)
-    return _Table(str(path), task, frame[list(kinds)], kinds, y, class_names, target, path.name,
-                  notes)
+    return _Table(
+        str(path), task, frame[list(kinds)], kinds, y, class_names, target, path.name, notes
+    )
 
 
 def _resolve_target(target: str, table: CsvTable, name: str) -> str:
@@ -130,14 +140,18 @@ def _resolve_target(target: str, table: CsvTable, name: str) -> str:
         table.notes.append(f"used column {folded[0]!r} as the target {target!r}")
         return folded[0]
     if target in table.dropped:
-        raise DataError(f"{name}: the target column {target!r} cannot be used: "
-                        f"it is an {table.dropped[target]}")
-    raise DataError(f"{name}: there is no column {target!r} for the target."
-                    f"{_suggest(target, columns)} {_list_columns(columns)}")
+        raise DataError(
+            f"{name}: the target column {target!r} cannot be used: it is an {table.dropped[target]}"
+        )
+    raise DataError(
+        f"{name}: there is no column {target!r} for the target."
+        f"{_suggest(target, columns)} {_list_columns(columns)}"
+    )
 
 
-def _resolve_features(features: list[str] | None, target: str, table: CsvTable,
-                      name: str) -> list[str]:
+def _resolve_features(
+    features: list[str] | None, target: str, table: CsvTable, name: str
+) -> list[str]:
     """The candidate feature columns: all but the target, or those listed in the spec."""
     columns = [str(c) for c in table.frame.columns]
     if features is None:
@@ -151,8 +165,10 @@ def _resolve_features(features: list[str] | None, target: str, table: CsvTable,
         elif feature in columns:
             chosen.append(feature)
         else:
-            raise DataError(f"{name}: there is no column {feature!r} (listed in `features`)."
-                            f"{_suggest(feature, columns)} {_list_columns(columns)}")
+            raise DataError(
+                f"{name}: there is no column {feature!r} (listed in `features`)."
+                f"{_suggest(feature, columns)} {_list_columns(columns)}"
+            )
     table.notes.append(f"used the {len(chosen)} feature columns listed in `features`")
     return chosen
 
@@ -180,8 +196,9 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def _class_target(cells: pd.Series, target: str, name: str,
-                  notes: list[str]) -> tuple[np.ndarray, list[str], np.ndarray]:
+def _class_target(
+    cells: pd.Series, target: str, name: str, notes: list[str]
+) -> tuple[np.ndarray, list[str], np.ndarray]:
     """Class indices into sorted class names; rows without a label and one-row classes dropped."""
     labels = as_labels(cells)
     present = labels.notna().to_numpy()
@@ -208,16 +225,19 @@ def _class_target(cells: pd.Series, target: str, name: str,
         )
     if single:
         shown = ", ".join(map(repr, single[:5])) + (" ..." if len(single) > 5 else "")
-        notes.append(f"dropped {_plural(len(single), 'class', 'classes')} with a single row "
-                     f"({shown}): a class needs at least 2 rows to be learned and tested")
+        notes.append(
+            f"dropped {_plural(len(single), 'class', 'classes')} with a single row "
+            f"({shown}): a class needs at least 2 rows to be learned and tested"
+        )
     class_names = sorted(kept.index, key=label_sort_key)
     keep = labels.isin(class_names).to_numpy()
     codes = pd.Index(class_names, dtype=object).get_indexer(labels[keep].to_numpy())
     return codes.astype(np.int64), [str(c) for c in class_names], keep
 
 
-def _numeric_target(cells: pd.Series, target: str, name: str,
-                    notes: list[str]) -> tuple[np.ndarray, list[str], np.ndarray]:
+def _numeric_target(
+    cells: pd.Series, target: str, name: str, notes: list[str]
+) -> tuple[np.ndarray, list[str], np.ndarray]:
     """Float values; rows with an empty or non-numeric target dropped (infinities refused)."""
     view = numeric_view(cells)
     if not view.is_numeric:
@@ -229,8 +249,9 @@ def _numeric_target(cells: pd.Series, target: str, name: str,
     _note_count(notes, int(cells.isna().sum()), "dropped {} without a target", "row")
     if view.n_junk:
         examples = ", ".join(map(repr, view.junk_examples))
-        _note_count(notes, view.n_junk, f"dropped {{}} whose target is not a number ({examples})",
-                    "row")
+        _note_count(
+            notes, view.n_junk, f"dropped {{}} whose target is not a number ({examples})", "row"
+        )
     _refuse_infinite(view.n_infinite, target, name)
     keep = ~np.isnan(view.values)
     return view.values[keep], [], keep
@@ -244,8 +265,9 @@ def _check_enough_rows(n: int, name: str) -> None:
         )
 
 
-def _usable_columns(frame: pd.DataFrame, candidates: list[str], table: CsvTable, name: str,
-                    notes: list[str]) -> dict[str, str]:
+def _usable_columns(
+    frame: pd.DataFrame, candidates: list[str], table: CsvTable, name: str, notes: list[str]
+) -> dict[str, str]:
     """Kind of each usable feature column; useless ones dropped with a note saying why."""
     kinds: dict[str, str] = {}
     reasons = {c: r for c, r in table.dropped.items() if c not in frame.columns}
@@ -260,9 +282,13 @@ def _usable_columns(frame: pd.DataFrame, candidates: list[str], table: CsvTable,
             _note_bad_numbers(frame[column], column, name, notes)
         kinds[column] = kind
     if not kinds:
-        why = "; ".join(f"{c!r}: {r}" for c, r in reasons.items()) or "the file has no other columns"
-        raise DataError(f"{name}: no usable feature column besides the target ({why}). Add "
-                        "columns that describe each row, or list other ones in `features`")
+        why = (
+            "; ".join(f"{c!r}: {r}" for c, r in reasons.items()) or "the file has no other columns"
+        )
+        raise DataError(
+            f"{name}: no usable feature column besides the target ({why}). Add "
+            "columns that describe each row, or list other ones in `features`"
+        )
     return kinds
 
 
@@ -285,8 +311,12 @@ def _note_bad_numbers(series: pd.Series, column: str, name: str, notes: list[str
     _refuse_infinite(view.n_infinite, column, name)
     if view.n_junk:
         examples = ", ".join(map(repr, view.junk_examples))
-        _note_count(notes, view.n_junk, f"treated {{}} in {column!r} as missing ({examples})",
-                    "non-numeric value")
+        _note_count(
+            notes,
+            view.n_junk,
+            f"treated {{}} in {column!r} as missing ({examples})",
+            "non-numeric value",
+        )
 
 
 def _refuse_infinite(count: int, column: str, name: str) -> None:
@@ -313,8 +343,9 @@ def _prepare(table: _Table, spec: DataSpec, seed: int) -> PreparedData:
     notes = table.notes
     _check_enough_rows(len(table.y), table.where)
     labels = table.y if table.task == "classification" else None
-    split = split_rows(len(table.y), labels, spec.test_fraction, spec.val_fraction, seed,
-                       table.where)
+    split = split_rows(
+        len(table.y), labels, spec.test_fraction, spec.val_fraction, seed, table.where
+    )
     notes.append(split.note(seed))
     train, val, test = split.train, split.val, split.test
     columns = fit_columns(table.features.iloc[train], table.kinds)
@@ -322,8 +353,10 @@ def _prepare(table: _Table, spec: DataSpec, seed: int) -> PreparedData:
     matrix = encode_columns(columns, table.features)
     mean, scale = fit_scaling(matrix[train])
     x = ((matrix - mean) / scale).astype(np.float32)
-    notes.append(f"scaled {_plural(x.shape[1], 'feature')} to mean 0 and standard deviation 1 "
-                 "using the training rows")
+    notes.append(
+        f"scaled {_plural(x.shape[1], 'feature')} to mean 0 and standard deviation 1 "
+        "using the training rows"
+    )
     y, target_mean, target_scale = _scaled_target(table, train, notes)
     rows = table.features.index.to_numpy(dtype=np.int64)
     preprocessing = {
@@ -342,8 +375,12 @@ def _prepare(table: _Table, spec: DataSpec, seed: int) -> PreparedData:
     }
     return PreparedData(
         task=table.task,
-        x_train=x[train], y_train=y[train], x_val=x[val], y_val=y[val],
-        x_test=x[test], y_test=y[test],
+        x_train=x[train],
+        y_train=y[train],
+        x_val=x[val],
+        y_val=y[val],
+        x_test=x[test],
+        y_test=y[test],
         feature_names=encoded_names(columns),
         class_names=list(table.class_names),
         target_name=table.target_name,
@@ -362,18 +399,30 @@ def _note_encoding(columns: list[dict[str, Any]], frame: pd.DataFrame, notes: li
         cells = frame[column["name"]]
         if column["kind"] == "numeric":
             n_missing = int(np.isnan(numeric_view(cells).values).sum())
-            _note_count(notes, n_missing, f"imputed {{}} in {column['name']!r} with the median "
-                        f"of the training rows ({column['fill']:g})", "missing value")
+            _note_count(
+                notes,
+                n_missing,
+                f"imputed {{}} in {column['name']!r} with the median "
+                f"of the training rows ({column['fill']:g})",
+                "missing value",
+            )
             continue
         n_missing = int(as_labels(cells).isna().sum())
-        _note_count(notes, n_missing, f"filled {{}} in {column['name']!r} with the category "
-                    f"{MISSING_CATEGORY!r}", "missing value")
-        notes.append(f"one-hot encoded {column['name']!r} "
-                     f"({_plural(len(column['categories']), 'category', 'categories')})")
+        _note_count(
+            notes,
+            n_missing,
+            f"filled {{}} in {column['name']!r} with the category {MISSING_CATEGORY!r}",
+            "missing value",
+        )
+        notes.append(
+            f"one-hot encoded {column['name']!r} "
+            f"({_plural(len(column['categories']), 'category', 'categories')})"
+        )
 
 
-def _scaled_target(table: _Table, train: np.ndarray,
-                   notes: list[str]) -> tuple[np.ndarray, float, float]:
+def _scaled_target(
+    table: _Table, train: np.ndarray, notes: list[str]
+) -> tuple[np.ndarray, float, float]:
     """Class indices as they are; regression values standardised with training statistics."""
     if table.task == "classification":
         return table.y.astype(np.int64), 0.0, 1.0
@@ -381,6 +430,8 @@ def _scaled_target(table: _Table, train: np.ndarray,
     mean = float(values[train].mean())
     scale = float(values[train].std())
     scale = scale if scale > 1e-12 else 1.0
-    notes.append(f"scaled the target {table.target_name!r} to mean 0 and standard deviation 1 "
-                 f"using the training rows (mean {mean:.4g}, scale {scale:.4g})")
+    notes.append(
+        f"scaled the target {table.target_name!r} to mean 0 and standard deviation 1 "
+        f"using the training rows (mean {mean:.4g}, scale {scale:.4g})"
+    )
     return ((values - mean) / scale).astype(np.float32), mean, scale

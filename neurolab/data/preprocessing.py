@@ -98,6 +98,8 @@ def apply_preprocessing(preprocessing: dict[str, Any], frame: pd.DataFrame) -> n
         mean = np.asarray(preprocessing["feature_mean"], dtype=np.float64)
         scale = np.asarray(preprocessing["feature_scale"], dtype=np.float64)
     except (KeyError, TypeError):
-        raise DataError("the preprocessing description is incomplete (saved by another version?)") from None
+        raise DataError(
+            "the preprocessing description is incomplete (saved by another version?)"
+        ) from None
     matrix = encode_columns(columns, frame)
     return ((matrix - mean) / scale).astype(np.float32)

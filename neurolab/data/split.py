@@ -24,12 +24,20 @@ class Split:
     how: str  # "stratified by class" | "at random" | "not stratified: ..."
 
     def note(self, seed: int) -> str:
-        return (f"split {len(self.train)} / {len(self.val)} / {len(self.test)} rows into "
-                f"training / validation / test sets ({self.how}, seed {seed})")
+        return (
+            f"split {len(self.train)} / {len(self.val)} / {len(self.test)} rows into "
+            f"training / validation / test sets ({self.how}, seed {seed})"
+        )
 
 
-def split_rows(n: int, labels: np.ndarray | None, test_fraction: float, val_fraction: float,
-               seed: int, where: str) -> Split:
+def split_rows(
+    n: int,
+    labels: np.ndarray | None,
+    test_fraction: float,
+    val_fraction: float,
+    seed: int,
+    where: str,
+) -> Split:
     """Split `n` rows; `labels` (class indices) asks for stratification, None for regression."""
     n_test = max(1, round(test_fraction * n))
     n_val = max(1, round(val_fraction * n))
@@ -42,20 +50,25 @@ def split_rows(n: int, labels: np.ndarray | None, test_fraction: float, val_frac
     train, val, stratified_val = _split_off(rest, labels, n_val, seed)
     how = "at random"
     if labels is not None:
-        how = "stratified by class" if stratified_test and stratified_val else (
-            "not stratified: some classes have too few rows to appear in every part")
+        how = (
+            "stratified by class"
+            if stratified_test and stratified_val
+            else ("not stratified: some classes have too few rows to appear in every part")
+        )
     return Split(np.sort(train), np.sort(val), np.sort(test), how)
 
 
-def _split_off(positions: np.ndarray, labels: np.ndarray | None, size: int,
-               seed: int) -> tuple[np.ndarray, np.ndarray, bool]:
+def _split_off(
+    positions: np.ndarray, labels: np.ndarray | None, size: int, seed: int
+) -> tuple[np.ndarray, np.ndarray, bool]:
     """(rest, part of `size` rows, whether stratified): stratified when every class allows it."""
     from sklearn.model_selection import train_test_split  # slow to import: only when splitting
 
     if labels is not None and _can_stratify(labels[positions], size):
         try:
-            rest, part = train_test_split(positions, test_size=size, random_state=seed,
-                                          stratify=labels[positions])
+            rest, part = train_test_split(
+                positions, test_size=size, random_state=seed, stratify=labels[positions]
+            )
             return rest, part, True
         except ValueError:
             pass  # scikit-learn found a case the check missed: fall back to a plain split

@@ -52,8 +52,9 @@ def arrange_docks(window: QMainWindow, d: dict[str, QDockWidget]) -> None:
     d["data"].raise_()
     window.setTabPosition(left, QTabWidget.TabPosition.North)  # "Search" in plain sight
     window.resize(1440, 900)
-    window.resizeDocks([d["data"], d["boundary"], d["fitness"]], [380, 560, 500],
-                       Qt.Orientation.Horizontal)
+    window.resizeDocks(
+        [d["data"], d["boundary"], d["fitness"]], [380, 560, 500], Qt.Orientation.Horizontal
+    )
     window.resizeDocks([d["boundary"], d["candidates"]], [560, 260], Qt.Orientation.Vertical)
     window.resizeDocks([d["fitness"], d["loss"]], [280, 280], Qt.Orientation.Vertical)
 

@@ -66,15 +66,22 @@ def _warm_up() -> None:
     from neurolab.runner import Runner
     from neurolab.spec import ExperimentSpec
 
-    spec = ExperimentSpec.from_dict({
-        "name": "warm-up",
-        "data": {"name": "moons", "params": {"n_samples": 60}},
-        "search_space": {"max_layers": 1, "max_width": 4, "min_epochs": 1, "max_epochs": 2,
-                         "optimizers": ["adam", "adamw", "sgd"]},
-        "engine": {"population": 2, "elites": 0},
-        "budget": {"generations": 1},
-        "execution": {"workers": 1, "device": "cpu"},
-    })
+    spec = ExperimentSpec.from_dict(
+        {
+            "name": "warm-up",
+            "data": {"name": "moons", "params": {"n_samples": 60}},
+            "search_space": {
+                "max_layers": 1,
+                "max_width": 4,
+                "min_epochs": 1,
+                "max_epochs": 2,
+                "optimizers": ["adam", "adamw", "sgd"],
+            },
+            "engine": {"population": 2, "elites": 0},
+            "budget": {"generations": 1},
+            "execution": {"workers": 1, "device": "cpu"},
+        }
+    )
     with tempfile.TemporaryDirectory(prefix="neurolab-warmup-") as folder:
         Runner(spec, Path(folder) / "warm-up.nlab", snapshots=True).run()
 

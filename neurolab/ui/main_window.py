@@ -125,8 +125,9 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
         a.start.triggered.connect(self.start_run)
         a.pause.triggered.connect(self.toggle_pause)
         a.stop.triggered.connect(self.controller.stop)
-        a.reset_layout.triggered.connect(lambda: reset_layout(self, self.docks,
-                                                              self._default_state))
+        a.reset_layout.triggered.connect(
+            lambda: reset_layout(self, self.docks, self._default_state)
+        )
         a.about.triggered.connect(lambda: show_about(self, self.status.device_name))
         a.follow_best.triggered.connect(self.follow_best)
         a.continue_run.triggered.connect(self.continue_run)
@@ -160,8 +161,13 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
 
         self.data_panel = DataPanel()
         self.docks["data"].setWidget(self.data_panel)
-        self.plots = {"boundary": BoundaryPlot(), "fitness": FitnessPlot(), "loss": LossPlot(),
-                      "candidates": CandidatesTable(), "insight": InsightPanel()}
+        self.plots = {
+            "boundary": BoundaryPlot(),
+            "fitness": FitnessPlot(),
+            "loss": LossPlot(),
+            "candidates": CandidatesTable(),
+            "insight": InsightPanel(),
+        }
         for name, plot in self.plots.items():
             self.docks[name].setWidget(plot)
         self.call_plots("reset", None, self._metric)
@@ -180,8 +186,10 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
             path, self._pending_open = self._pending_open, None
             self.open_project(path)
         else:
-            self.status.showMessage("Press Start (F5) to evolve networks on the data shown, or "
-                                    "pick other data first.", 15_000)
+            self.status.showMessage(
+                "Press Start (F5) to evolve networks on the data shown, or pick other data first.",
+                15_000,
+            )
         self._revalidate()
 
     def _on_engine_ready(self, devices: list[str], auto: str) -> None:
@@ -209,8 +217,14 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
         """Nothing is loading or computing (for screenshots and tests)."""
         busy = any(call.isRunning() for call in self.findChildren(BackgroundCall))
         data_busy = self.data_panel is not None and self.data_panel.busy()
-        return (self.ui_ready and self.engine_ready and self.warmed_up and not busy
-                and not data_busy and self._pending_open is None)
+        return (
+            self.ui_ready
+            and self.engine_ready
+            and self.warmed_up
+            and not busy
+            and not data_busy
+            and self._pending_open is None
+        )
 
     # --- the spec -------------------------------------------------------------------------
     def raw_spec(self) -> dict[str, Any]:
@@ -245,8 +259,11 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
         running = self.controller.is_running()
         a = self.acts
         a.start.setEnabled(not running and self._spec is not None)
-        a.start.setToolTip("Start evolving networks (F5)" if self._spec is not None or running
-                           else "Cannot start yet: " + "; ".join(self._problems or ["…"]))
+        a.start.setToolTip(
+            "Start evolving networks (F5)"
+            if self._spec is not None or running
+            else "Cannot start yet: " + "; ".join(self._problems or ["…"])
+        )
         a.pause.setEnabled(running)
         a.stop.setEnabled(running)
         a.continue_run.setVisible(self.can_continue())
@@ -272,8 +289,9 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
         self.status.run_started()
         self.status.showMessage("")
         try:
-            self.controller.start(spec, self.session.working, data,
-                                  resume.run.run_id if resume is not None else None)
+            self.controller.start(
+                spec, self.session.working, data, resume.run.run_id if resume is not None else None
+            )
         except RuntimeError as exc:
             show_error(self, "Cannot start", str(exc))
             return
@@ -345,7 +363,9 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
             self._on_state("paused" if self.controller.is_paused() else "running")
         self.call_plots("handle", event)
         if isinstance(event, RunProgress):
-            best = "" if event.best_so_far is None else f"best {self._metric} {event.best_so_far:.3f}"
+            best = (
+                "" if event.best_so_far is None else f"best {self._metric} {event.best_so_far:.3f}"
+            )
             self.status.update_progress(event, best)
         elif isinstance(event, StateChanged):
             self._on_state(event.state)
@@ -357,7 +377,9 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
         paused = state == "paused"
         self.acts.pause.setText("Resume" if paused else "Pause")
         icon = "SP_MediaPlay" if paused else "SP_MediaPause"
-        self.acts.pause.setIcon(self.style().standardIcon(getattr(self.style().StandardPixmap, icon)))
+        self.acts.pause.setIcon(
+            self.style().standardIcon(getattr(self.style().StandardPixmap, icon))
+        )
 
     def _on_failed(self, message: str, details: str) -> None:
         self._run_failed = True
@@ -366,8 +388,9 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
     def _on_finished(self, summary: Any) -> None:
         self._redraw_timer.stop()
         self.redraw_plots()
-        state = summary.status if summary is not None else ("failed" if self._run_failed
-                                                            else "stopped")
+        state = (
+            summary.status if summary is not None else ("failed" if self._run_failed else "stopped")
+        )
         self.status.run_ended(state, summary.seconds if summary is not None else None)
         self._on_state(state)
         try:
@@ -384,7 +407,8 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
             self.status.showMessage(
                 f"{state.capitalize()}: {summary.candidates} networks in {summary.seconds:.0f} s;"
                 f" best is candidate {best.candidate_id} with validation {self._metric} "
-                f"{best.val_metric:.3f}{test}")
+                f"{best.val_metric:.3f}{test}"
+            )
         self._update_actions()
         self.update_title()
         if self._quit_after_run:

@@ -36,16 +36,21 @@ def build_actions(window: QMainWindow) -> Actions:
     """Create the actions on `window`; the window connects them to its slots."""
     style = window.style()
 
-    def action(text: str, keys: QKeySequence | str | None = None, icon: QStyle.StandardPixmap |
-               None = None, tip: str = "") -> QAction:
+    def action(
+        text: str,
+        keys: QKeySequence | str | None = None,
+        icon: QStyle.StandardPixmap | None = None,
+        tip: str = "",
+    ) -> QAction:
         act = QAction(text, window)
         if keys is not None:
             act.setShortcut(QKeySequence(keys))
         if icon is not None:
             act.setIcon(style.standardIcon(icon))
         shortcut = act.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
-        act.setToolTip(f"{tip or text.replace('&', '').rstrip('…')}"
-                       + (f" ({shortcut})" if shortcut else ""))
+        act.setToolTip(
+            f"{tip or text.replace('&', '').rstrip('…')}" + (f" ({shortcut})" if shortcut else "")
+        )
         return act
 
     sp = QStyle.StandardPixmap
@@ -54,27 +59,39 @@ def build_actions(window: QMainWindow) -> Actions:
         open=action("&Open project…", QKeySequence.StandardKey.Open, sp.SP_DialogOpenButton),
         save=action("&Save", QKeySequence.StandardKey.Save, sp.SP_DialogSaveButton),
         save_as=action("Save &As…", "Ctrl+Shift+S"),
-        export=action("&Export summary…", "Ctrl+E",
-                      tip="Write a Markdown summary of the latest run"),
-        export_model=action("Export &model…",
-                            tip="The inspected (or best) candidate as TorchScript, ONNX or "
-                                "safetensors, with its preprocessing and predict.py"),
-        export_report=action("Export run &report…",
-                             tip="An HTML report with its plots, and the candidates table"),
+        export=action(
+            "&Export summary…", "Ctrl+E", tip="Write a Markdown summary of the latest run"
+        ),
+        export_model=action(
+            "Export &model…",
+            tip="The inspected (or best) candidate as TorchScript, ONNX or "
+            "safetensors, with its preprocessing and predict.py",
+        ),
+        export_report=action(
+            "Export run &report…", tip="An HTML report with its plots, and the candidates table"
+        ),
         export_csv=action("Export candidates as &CSV…"),
         export_plots=action("Export &plots (PNG and SVG)…"),
         quit=action("&Quit", "Ctrl+Q"),
         start=action("Start", "F5", sp.SP_MediaPlay, "Start evolving networks"),
         pause=action("Pause", "F6", sp.SP_MediaPause, "Pause or resume the run"),
-        stop=action("Stop", "Shift+F5", sp.SP_MediaStop,
-                    "Stop the run (finished networks are kept)"),
-        continue_run=action("Continue", "Ctrl+F5", sp.SP_MediaSeekForward,
-                            "Continue the interrupted or stopped run from its last complete "
-                            "generation"),
-        follow_best=action("Show the &best network", "Ctrl+B",
-                           tip="The boundary plot follows the best network so far"),
-        playground=action("&Playground", "Ctrl+P",
-                          tip="Build one network by hand, train it, watch it learn"),
+        stop=action(
+            "Stop", "Shift+F5", sp.SP_MediaStop, "Stop the run (finished networks are kept)"
+        ),
+        continue_run=action(
+            "Continue",
+            "Ctrl+F5",
+            sp.SP_MediaSeekForward,
+            "Continue the interrupted or stopped run from its last complete generation",
+        ),
+        follow_best=action(
+            "Show the &best network",
+            "Ctrl+B",
+            tip="The boundary plot follows the best network so far",
+        ),
+        playground=action(
+            "&Playground", "Ctrl+P", tip="Build one network by hand, train it, watch it learn"
+        ),
         reset_layout=action("Reset layout"),
         about=action("&About NeuroLab", "F1"),
         recent=QMenu("Open &Recent", window),

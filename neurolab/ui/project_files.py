@@ -88,9 +88,11 @@ class ProjectFilesMixin:
         self.status.best.setText(f"best {run.metric} {best.val_metric:.3f}" if best else "")
         message = f"Opened {snapshot.path.name}: {len(snapshot.records)} networks"
         if self.can_continue():
-            message += (f" — this run was {'interrupted' if snapshot.interrupted else 'stopped'}:"
-                        " Continue (Ctrl+F5) goes on from its last complete generation; Start "
-                        "begins a new run in this project.")
+            message += (
+                f" — this run was {'interrupted' if snapshot.interrupted else 'stopped'}:"
+                " Continue (Ctrl+F5) goes on from its last complete generation; Start "
+                "begins a new run in this project."
+            )
         self.status.showMessage(message)
         self._update_actions()
         if best is not None:
@@ -118,27 +120,41 @@ class ProjectFilesMixin:
                 boundary.load(snapshot.records, snapshot.generations)
             if prediction.values is None:
                 boundary.watch(candidate_id)
-                self.status.showMessage(f"Candidate {candidate_id}: its weights were not kept "
-                                        "(only the best few are saved).", 5000)
+                self.status.showMessage(
+                    f"Candidate {candidate_id}: its weights were not kept "
+                    "(only the best few are saved).",
+                    5000,
+                )
             else:
                 who = f"{label} · " if label else ""
-                boundary.set_prediction(candidate_id, prediction.values,
-                                        f"{who}candidate {candidate_id}, val {self._metric} "
-                                        f"{record.val_metric:.3f} (saved weights)")
+                boundary.set_prediction(
+                    candidate_id,
+                    prediction.values,
+                    f"{who}candidate {candidate_id}, val {self._metric} "
+                    f"{record.val_metric:.3f} (saved weights)",
+                )
             boundary.redraw()
 
         run_in_background(
-            lambda: predict_candidate(snapshot.path, snapshot.run, record,
-                                      data[1] if data else None),
-            self, done, lambda exc: self.status.showMessage(f"No boundary: {exc}", 8000))
+            lambda: predict_candidate(
+                snapshot.path, snapshot.run, record, data[1] if data else None
+            ),
+            self,
+            done,
+            lambda exc: self.status.showMessage(f"No boundary: {exc}", 8000),
+        )
 
     def can_continue(self: MainWindow) -> bool:
         """The run on screen was cut short (stopped, or killed with the app) and is in the
         file runs write to: the engine can go on from its last complete generation."""
         snapshot = self.snapshot
-        return (not self.controller.is_running() and snapshot is not None
-                and snapshot.run is not None and snapshot.run.status in RESUMABLE
-                and snapshot.path.resolve() == self.session.working.resolve())
+        return (
+            not self.controller.is_running()
+            and snapshot is not None
+            and snapshot.run is not None
+            and snapshot.run.status in RESUMABLE
+            and snapshot.path.resolve() == self.session.working.resolve()
+        )
 
     def continue_run(self: MainWindow) -> None:
         if not self.can_continue():
@@ -178,8 +194,9 @@ class ProjectFilesMixin:
     def save(self: MainWindow) -> bool:
         if self.session.path is None:
             return self.save_as()
-        self.status.showMessage(f"Saved: results go into {self.session.path.name} as the run "
-                                "proceeds.", 4000)
+        self.status.showMessage(
+            f"Saved: results go into {self.session.path.name} as the run proceeds.", 4000
+        )
         return True
 
     def save_as(self: MainWindow, path: str | Path | None = None) -> bool:
@@ -214,8 +231,9 @@ class ProjectFilesMixin:
             return False
         if path is None:
             start = str((self.session.path or Path.home() / "experiment").with_suffix(".md"))
-            name, _ = QFileDialog.getSaveFileName(self, "Export a summary", start,
-                                                  "Markdown (*.md);;Text (*.txt)")
+            name, _ = QFileDialog.getSaveFileName(
+                self, "Export a summary", start, "Markdown (*.md);;Text (*.txt)"
+            )
             if not name:
                 return False
             path = name

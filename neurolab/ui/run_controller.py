@@ -153,8 +153,14 @@ class _RunThread(QThread):
             spec = self.spec
             data = self.data or load_data(spec.data, spec.task, spec.seed)
             controller.dataReady.emit(data)
-            runner = Runner(spec, self.project, [controller.event.emit], snapshots=True,
-                            data=data, resume_run=self.resume_run)
+            runner = Runner(
+                spec,
+                self.project,
+                [controller.event.emit],
+                snapshots=True,
+                data=data,
+                resume_run=self.resume_run,
+            )
             if controller._adopt(runner):
                 self.result = runner.run()
         except NeuroLabError as exc:

@@ -53,12 +53,18 @@ def summary_markdown(snapshot: ProjectSnapshot) -> str:
             f"- parameters: {best.params:,}; epochs trained: {best.epochs}",
         ]
     if snapshot.generations:
-        lines += ["", "## Generations", "",
-                  "| generation | best | mean | worst | best so far | failed |",
-                  "|---:|---:|---:|---:|---:|---:|"]
-        lines += [f"| {g.generation} | {_number(g.best)} | {_number(g.mean)} | "
-                  f"{_number(g.worst)} | {_number(g.best_so_far)} | {g.failed} |"
-                  for g in snapshot.generations]
+        lines += [
+            "",
+            "## Generations",
+            "",
+            "| generation | best | mean | worst | best so far | failed |",
+            "|---:|---:|---:|---:|---:|---:|",
+        ]
+        lines += [
+            f"| {g.generation} | {_number(g.best)} | {_number(g.mean)} | "
+            f"{_number(g.worst)} | {_number(g.best_so_far)} | {g.failed} |"
+            for g in snapshot.generations
+        ]
     if run.data_notes:
         lines += ["", "## Data preparation", "", *(f"- {note}" for note in run.data_notes)]
     return "\n".join(lines) + "\n"

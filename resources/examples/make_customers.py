@@ -30,20 +30,26 @@ def make(n_rows: int = N_ROWS, seed: int = SEED) -> pd.DataFrame:
     calls = rng.poisson(1.5, n_rows)
     # Churn is likelier with short tenure, many support calls, a high bill and the basic plan.
     logit = (
-        1.2 - 0.12 * tenure + 0.9 * calls + 0.05 * (monthly - 50) + 1.2 * (plan == "basic")
+        1.2
+        - 0.12 * tenure
+        + 0.9 * calls
+        + 0.05 * (monthly - 50)
+        + 1.2 * (plan == "basic")
         - 0.02 * (age - 45)
     )
     churned = np.where(rng.random(n_rows) < 1 / (1 + np.exp(-logit)), "yes", "no")
-    frame = pd.DataFrame({
-        "customer_id": [f"C{10000 + i * 7 + int(rng.integers(0, 7))}" for i in range(n_rows)],
-        "age": age,
-        "plan": plan,
-        "region": region,
-        "tenure_months": tenure.astype(object),
-        "monthly_charges": monthly,
-        "support_calls": calls,
-        "churned": churned.astype(object),
-    })
+    frame = pd.DataFrame(
+        {
+            "customer_id": [f"C{10000 + i * 7 + int(rng.integers(0, 7))}" for i in range(n_rows)],
+            "age": age,
+            "plan": plan,
+            "region": region,
+            "tenure_months": tenure.astype(object),
+            "monthly_charges": monthly,
+            "support_calls": calls,
+            "churned": churned.astype(object),
+        }
+    )
     holes = rng.choice(n_rows, 14, replace=False)
     frame.loc[holes[:9], "tenure_months"] = None
     frame.loc[holes[9:12], "tenure_months"] = "n/a"

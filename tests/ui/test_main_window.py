@@ -24,17 +24,27 @@ RUN_TIMEOUT_MS = 120_000
 
 
 def configure_small_run(
-    window, generations: int = 2, population: int = 4, epochs: int = 8, points: int = 200,
+    window,
+    generations: int = 2,
+    population: int = 4,
+    epochs: int = 8,
+    points: int = 200,
     workers: int = 1,
 ) -> None:
     """Population 4, 2 generations, a few epochs each: seconds, not minutes."""
-    window.search_panel.set_values({
-        "engine": {"population": population, "elites": 1},
-        "execution": {"workers": workers},
-        "budget": {"generations": generations},
-        "search_space": {"max_layers": 2, "max_width": 16, "min_epochs": epochs // 2,
-                         "max_epochs": epochs},
-    })
+    window.search_panel.set_values(
+        {
+            "engine": {"population": population, "elites": 1},
+            "execution": {"workers": workers},
+            "budget": {"generations": generations},
+            "search_space": {
+                "max_layers": 2,
+                "max_width": 16,
+                "min_epochs": epochs // 2,
+                "max_epochs": epochs,
+            },
+        }
+    )
     window.data_panel.set_section({"name": "moons", "params": {"n_samples": points}}, None)
 
 
@@ -65,11 +75,20 @@ def test_first_window_is_ready_to_start_on_two_moons(main_window):
     assert window.status.device.text() != "device: …"
     engines = window.search_panel.engine
     assert {"ga", "optuna", "random"} == {engines.itemData(i) for i in range(engines.count())}
-    keys = {name: getattr(window.acts, name).shortcut().toString()
-            for name in ("new", "open", "save", "save_as", "quit", "start", "pause", "stop")}
-    assert keys == {"new": "Ctrl+N", "open": "Ctrl+O", "save": "Ctrl+S",
-                    "save_as": "Ctrl+Shift+S", "quit": "Ctrl+Q", "start": "F5", "pause": "F6",
-                    "stop": "Shift+F5"}
+    keys = {
+        name: getattr(window.acts, name).shortcut().toString()
+        for name in ("new", "open", "save", "save_as", "quit", "start", "pause", "stop")
+    }
+    assert keys == {
+        "new": "Ctrl+N",
+        "open": "Ctrl+O",
+        "save": "Ctrl+S",
+        "save_as": "Ctrl+Shift+S",
+        "quit": "Ctrl+Q",
+        "start": "F5",
+        "pause": "F6",
+        "stop": "Shift+F5",
+    }
     window.acts.about.trigger()
     (about,) = open_message_boxes("aboutDialog")
     assert "NeuroLab" in about.text() and "PyTorch" in about.text() and "Device" in about.text()
@@ -94,9 +113,7 @@ def test_invalid_values_are_marked_inline_and_block_start(main_window, qtbot):
 
 
 # --- a real run, saved and reopened ---------------------------------------------------------
-def test_run_fills_every_view_keeps_the_gui_responsive_and_reopens(
-    window_factory, qtbot, tmp_path
-):
+def test_run_fills_every_view_keeps_the_gui_responsive_and_reopens(window_factory, qtbot, tmp_path):
     window = window_factory()
     # Long enough (a few seconds) for the gaps to say something about the window under load,
     # with every worker process busy (the issue's condition).
@@ -123,8 +140,10 @@ def test_run_fills_every_view_keeps_the_gui_responsive_and_reopens(
     assert not open_message_boxes("errorDialog")
     assert_views_hold(window, summary.candidates)
     stall_p99_ms = float(np.percentile(gaps, 99)) * 1000
-    print(f"event-loop gaps during the run: p99 {stall_p99_ms:.0f} ms, max "
-          f"{max(gaps) * 1000:.0f} ms over {len(gaps)} ticks")
+    print(
+        f"event-loop gaps during the run: p99 {stall_p99_ms:.0f} ms, max "
+        f"{max(gaps) * 1000:.0f} ms over {len(gaps)} ticks"
+    )
     assert stall_p99_ms < 100
 
     # The results live in a temporary file until saved: the prompt guards them.
@@ -138,8 +157,10 @@ def test_run_fills_every_view_keeps_the_gui_responsive_and_reopens(
 
     reopened = window_factory()
     assert reopened.open_project(saved)
-    qtbot.waitUntil(lambda: reopened.is_settled() and reopened.plots["boundary"].image.isVisible(),
-                    timeout=30_000)
+    qtbot.waitUntil(
+        lambda: reopened.is_settled() and reopened.plots["boundary"].image.isVisible(),
+        timeout=30_000,
+    )
     assert_views_hold(reopened, summary.candidates)
     assert reopened.search_panel.population.value() == 8
     assert reopened.data_panel.builtin.section()["params"] == {"n_samples": 600}
@@ -154,7 +175,8 @@ def test_pause_resume_stop_and_continue(main_window, qtbot):
     wait_ready_to_start(qtbot, window)
     epochs: list[float] = []
     window.controller.event.connect(
-        lambda e: epochs.append(time.monotonic()) if type(e).__name__ == "EpochReport" else None)
+        lambda e: epochs.append(time.monotonic()) if type(e).__name__ == "EpochReport" else None
+    )
 
     window.start_run()
     qtbot.waitUntil(lambda: len(epochs) > 0, timeout=60_000)
@@ -253,8 +275,9 @@ def test_a_csv_is_previewed_typed_and_prepared(main_window, qtbot):
     panel = main_window.data_panel
     panel.tabs.setCurrentWidget(panel.csv)
     panel.csv.load(CUSTOMERS)
-    qtbot.waitUntil(lambda: main_window.is_settled() and panel.csv.section() is not None,
-                    timeout=10_000)
+    qtbot.waitUntil(
+        lambda: main_window.is_settled() and panel.csv.section() is not None, timeout=10_000
+    )
     qtbot.waitUntil(lambda: "class balance" in panel.summary.text(), timeout=10_000)
     csv = panel.csv
     assert csv.target.currentText() == "churned"
@@ -318,8 +341,13 @@ def test_screenshot_from_the_command_line(tmp_path):
     project = write_project(tmp_path / "small.nlab", 30)
     out = tmp_path / "shot.png"
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(tmp_path)}
-    result = subprocess.run([sys.executable, "-m", "neurolab.ui.app", "--screenshot", str(out),
-                             str(project)], env=env, capture_output=True, text=True, timeout=180)
+    result = subprocess.run(
+        [sys.executable, "-m", "neurolab.ui.app", "--screenshot", str(out), str(project)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert result.returncode == 0, result.stderr
     assert out.stat().st_size > 10_000
 

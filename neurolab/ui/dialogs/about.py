@@ -29,10 +29,14 @@ def version_lines(device: str) -> list[str]:
 
 
 def show_about(parent: QWidget, device: str) -> QMessageBox:
-    box = QMessageBox(QMessageBox.Icon.Information, "About NeuroLab",
-                      "<b>NeuroLab</b> evolves neural networks: a genetic algorithm (DEAP) breeds "
-                      "PyTorch networks and you watch them learn.<br><br>"
-                      + "<br>".join(version_lines(device)), QMessageBox.StandardButton.Ok, parent)
+    box = QMessageBox(
+        QMessageBox.Icon.Information,
+        "About NeuroLab",
+        "<b>NeuroLab</b> evolves neural networks: a genetic algorithm (DEAP) breeds "
+        "PyTorch networks and you watch them learn.<br><br>" + "<br>".join(version_lines(device)),
+        QMessageBox.StandardButton.Ok,
+        parent,
+    )
     box.setObjectName("aboutDialog")
     box.open()
     return box

@@ -18,8 +18,9 @@ from neurolab.errors import NeuroLabError
 
 def show_error(parent: QWidget | None, title: str, message: str, details: str = "") -> QMessageBox:
     """A non-blocking error dialog (window-modal); returns it so callers and tests can find it."""
-    box = QMessageBox(QMessageBox.Icon.Critical, title, message, QMessageBox.StandardButton.Ok,
-                      parent)
+    box = QMessageBox(
+        QMessageBox.Icon.Critical, title, message, QMessageBox.StandardButton.Ok, parent
+    )
     box.setObjectName("errorDialog")
     if details:
         box.setDetailedText(details)

@@ -60,7 +60,9 @@ class BuiltinSource(QWidget):
         defaults = self.info().default_params
         # Only what differs from the defaults goes into the spec: shorter, and still exact.
         changed = {k: v for k, v in params.items() if v != defaults.get(k)}
-        return {"name": self.info().name, "params": changed} if changed else {"name": self.info().name}
+        return (
+            {"name": self.info().name, "params": changed} if changed else {"name": self.info().name}
+        )
 
     def set_section(self, section: dict[str, Any]) -> None:
         name = section.get("name") or DEFAULT_DATASET

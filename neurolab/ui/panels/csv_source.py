@@ -65,8 +65,9 @@ class CsvSource(QWidget):
             self.task.addItem(task, task)
         self.task.setToolTip("Detected from the target's values; change it if the guess is wrong.")
         self.features = QListWidget()
-        self.features.setToolTip("Columns the networks see. ID, constant and empty columns start "
-                                 "unticked.")
+        self.features.setToolTip(
+            "Columns the networks see. ID, constant and empty columns start unticked."
+        )
         self.features.setMinimumHeight(100)
 
         form = QFormLayout()
@@ -87,28 +88,38 @@ class CsvSource(QWidget):
     def section(self) -> dict[str, Any] | None:
         if self.path is None or self.frame is None or not self.target.currentText():
             return None
-        return {"csv": str(self.path), "target": self.target.currentText(),
-                "features": self.checked_features()}
+        return {
+            "csv": str(self.path),
+            "target": self.target.currentText(),
+            "features": self.checked_features(),
+        }
 
     def task_choice(self) -> str:
         return self.task.currentData()
 
     def checked_features(self) -> list[str]:
         items = (self.features.item(i) for i in range(self.features.count()))
-        return [it.data(Qt.ItemDataRole.UserRole) for it in items
-                if it.checkState() == Qt.CheckState.Checked]
+        return [
+            it.data(Qt.ItemDataRole.UserRole)
+            for it in items
+            if it.checkState() == Qt.CheckState.Checked
+        ]
 
     def set_section(self, section: dict[str, Any], task: str | None) -> None:
         """Read `section['csv']` and then select its target, features and task."""
-        self._pending = {"target": section.get("target"), "features": section.get("features"),
-                         "task": task}
+        self._pending = {
+            "target": section.get("target"),
+            "features": section.get("features"),
+            "task": task,
+        }
         self.load(section["csv"])
 
     # --- reading the file -------------------------------------------------------------
     def browse(self) -> None:
         start = str(self.path.parent) if self.path else str(Path.home())
-        name, _ = QFileDialog.getOpenFileName(self, "Open a CSV file", start,
-                                              "CSV files (*.csv *.tsv *.txt);;All files (*)")
+        name, _ = QFileDialog.getOpenFileName(
+            self, "Open a CSV file", start, "CSV files (*.csv *.tsv *.txt);;All files (*)"
+        )
         if name:
             self._pending = {}
             self.load(name)
@@ -122,8 +133,12 @@ class CsvSource(QWidget):
             frame, notes = read_csv(path)
             return frame, notes, column_kinds(frame)
 
-        run_in_background(read, self, lambda result: self._on_read(path, *result),
-                          lambda exc: self._on_failed(path, exc))
+        run_in_background(
+            read,
+            self,
+            lambda result: self._on_read(path, *result),
+            lambda exc: self._on_failed(path, exc),
+        )
 
     def _on_failed(self, path: Path, exc: BaseException) -> None:
         self.reading = False

@@ -111,8 +111,11 @@ class DataPanel(QWidget):
         section, task, seed = self.section(), self.task(), self._seed
         if section is None:
             self._token = ""
-            text = ("Reading the file…" if self.csv.reading else
-                    "Choose a CSV file with “Open CSV…”, or pick a built-in dataset.")
+            text = (
+                "Reading the file…"
+                if self.csv.reading
+                else "Choose a CSV file with “Open CSV…”, or pick a built-in dataset."
+            )
             self._show(None, text)
             return
         try:
@@ -167,16 +170,26 @@ def describe(data: PreparedData) -> str:
     y = np.concatenate([data.y_train, data.y_val, data.y_test])
     if data.task == "classification":
         counts = np.bincount(y.astype(int), minlength=len(data.class_names))
-        cells = [f"<td>{html.escape(name)}</td><td align='right'>{count:,}</td>"
-                 f"<td><span style='color:#1f77b4'>{'█' * max(1, round(20 * count / len(y)))}"
-                 f"</span> {100 * count / len(y):.0f}%</td>"
-                 for name, count in zip(data.class_names, counts, strict=True)]
-        lines.append("class balance:<table cellspacing='4'>"
-                     + "".join(f"<tr>{c}</tr>" for c in cells[:12]) + "</table>")
+        cells = [
+            f"<td>{html.escape(name)}</td><td align='right'>{count:,}</td>"
+            f"<td><span style='color:#1f77b4'>{'█' * max(1, round(20 * count / len(y)))}"
+            f"</span> {100 * count / len(y):.0f}%</td>"
+            for name, count in zip(data.class_names, counts, strict=True)
+        ]
+        lines.append(
+            "class balance:<table cellspacing='4'>"
+            + "".join(f"<tr>{c}</tr>" for c in cells[:12])
+            + "</table>"
+        )
     else:
         values = y * data.target_scale + data.target_mean
-        lines.append(f"target {html.escape(data.target_name)}: mean {values.mean():.4g}, "
-                     f"range {values.min():.4g} … {values.max():.4g}")
+        lines.append(
+            f"target {html.escape(data.target_name)}: mean {values.mean():.4g}, "
+            f"range {values.min():.4g} … {values.max():.4g}"
+        )
     notes = "".join(f"<li>{html.escape(note)}</li>" for note in data.notes)
-    return "<br>".join(lines) + (f"<p style='margin-bottom:0'>What preparation did:</p>"
-                                 f"<ul style='margin-top:0'>{notes}</ul>" if notes else "")
+    return "<br>".join(lines) + (
+        f"<p style='margin-bottom:0'>What preparation did:</p><ul style='margin-top:0'>{notes}</ul>"
+        if notes
+        else ""
+    )

@@ -46,7 +46,9 @@ def int_box(low: int, high: int, tip: str = "", suffix: str = "") -> QSpinBox:
     return box
 
 
-def float_box(low: float, high: float, step: float, decimals: int = 2, tip: str = "") -> QDoubleSpinBox:
+def float_box(
+    low: float, high: float, step: float, decimals: int = 2, tip: str = ""
+) -> QDoubleSpinBox:
     box = QDoubleSpinBox()
     box.setRange(low, high)
     box.setSingleStep(step)

@@ -40,8 +40,11 @@ class SearchSpaceEditor(QGroupBox):
             "width": ("Units per layer", "How wide each hidden layer may be."),
             "dropout": ("Dropout", "Fraction of units dropped while training, per layer."),
             "lr": ("Learning rate", "Range of the optimizer's step size (log scale)."),
-            "epochs": ("Epochs", "How many passes over the training data a network gets "
-                       "(early stopping may end it sooner). Fewer epochs = faster runs."),
+            "epochs": (
+                "Epochs",
+                "How many passes over the training data a network gets "
+                "(early stopping may end it sooner). Fewer epochs = faster runs.",
+            ),
         }
         for key, row in self._ranges.items():
             text, tip = labels[key]
@@ -51,8 +54,9 @@ class SearchSpaceEditor(QGroupBox):
                 box.valueChanged.connect(self.changed)
         self.activations = CheckGroup(ACTIVATIONS, 3, "Non-linearities a layer may use.")
         self.optimizers = CheckGroup(OPTIMIZERS, 3, "Optimizers a network may be trained with.")
-        self.weight_decays = NumberListEdit(float, "Weight decay values to choose from, "
-                                            "comma-separated.")
+        self.weight_decays = NumberListEdit(
+            float, "Weight decay values to choose from, comma-separated."
+        )
         self.batch_sizes = NumberListEdit(int, "Minibatch sizes to choose from, comma-separated.")
         form.addRow("Activations", self.activations)
         form.addRow("Optimizers", self.optimizers)

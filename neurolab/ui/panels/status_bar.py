@@ -31,7 +31,11 @@ def clock(seconds: float | None) -> str:
         return "--:--"
     seconds = int(seconds)
     hours, rest = divmod(seconds, 3600)
-    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60:02d}:{rest % 60:02d}"
+    return (
+        f"{hours}:{rest // 60:02d}:{rest % 60:02d}"
+        if hours
+        else f"{rest // 60:02d}:{rest % 60:02d}"
+    )
 
 
 class RunStatusBar(QStatusBar):
@@ -54,8 +58,15 @@ class RunStatusBar(QStatusBar):
         self.cluster.setObjectName("cluster")
         self.cluster.setVisible(False)
         # All permanent (right-hand side): messages on the left never hide the run's state.
-        for widget in (self.state, self.progress, self.best, self.rate, self.elapsed, self.device,
-                       self.cluster):
+        for widget in (
+            self.state,
+            self.progress,
+            self.best,
+            self.rate,
+            self.elapsed,
+            self.device,
+            self.cluster,
+        ):
             self.addPermanentWidget(widget)
         self._started: float | None = None
         self._offset = 0.0  # elapsed reported by the engine at the last event
@@ -95,8 +106,10 @@ class RunStatusBar(QStatusBar):
         self.progress.setValue(round(1000 * fraction))
         generation = min(progress.generation + 1, progress.generations)
         self.progress.setFormat(f"generation {generation} of {progress.generations}")
-        self.progress.setToolTip(f"{progress.candidates_done} networks trained "
-                                 f"({progress.candidates_failed} failed); about {clock(eta)} left")
+        self.progress.setToolTip(
+            f"{progress.candidates_done} networks trained "
+            f"({progress.candidates_failed} failed); about {clock(eta)} left"
+        )
         done = progress.candidates_done
         self.rate.setText(f"{done / elapsed:.2f} candidates/s" if elapsed > 0 else "")
         self.best.setText(best)
