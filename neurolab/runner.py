@@ -9,12 +9,10 @@ candidate is committed as it finishes, so a crash loses only the candidates in f
 
 from __future__ import annotations
 
-import math
 import threading
 import time
 from dataclasses import replace
 from pathlib import Path
-from statistics import fmean
 
 from neurolab.data import load_data
 from neurolab.data.dataset import PreparedData
@@ -25,11 +23,9 @@ from neurolab.events import (
     EpochReport,
     Event,
     EventSink,
-    GenerationFinished,
     GenerationStarted,
     RunFailed,
     RunFinished,
-    RunProgress,
     RunStarted,
     StateChanged,
 )
@@ -37,12 +33,11 @@ from neurolab.execution import CandidateTask, Executor, make_executor
 from neurolab.genome import Genome
 from neurolab.model import parameter_count, resolve_device
 from neurolab.pruning import GenerationPruning
+from neurolab.run_state import RunState, fitness
 from neurolab.search import WORST_FITNESS, Evaluation, Proposal, SearchEngine, make_engine
 from neurolab.spec import ExperimentSpec
 from neurolab.store import ProjectStore
 from neurolab.train.trainer import TrainResult
-
-KEEP_WEIGHTS = 3  # weights of this many best candidates stay in the project file
 
 
 def metric_name(task: str) -> str:
@@ -77,7 +72,7 @@ class Runner:
         self._lock = threading.Lock()
         self._paused = False
         self._pruning: GenerationPruning | None = None  # the generation in flight, if it prunes
-        self._state: _RunState | None = None
+        self._state: RunState | None = None
 
     @classmethod
     def resuming(
@@ -162,7 +157,7 @@ class Runner:
         metric = metric_name(data.task)
         spec_dict = spec.model_copy(update={"task": data.task}).to_dict()
         engine = make_engine(spec, data.n_features, data.n_outputs)
-        state = _RunState(time.monotonic(), spec.budget.generations, spec.budget.seconds)
+        state = RunState(time.monotonic(), spec.budget.generations, spec.budget.seconds)
         self._state = state
         if self.resume_run is None:
             run_id = store.create_run(spec_dict, metric, device, data.notes, data.preprocessing)
@@ -218,7 +213,7 @@ class Runner:
         return summary
 
     def _restore(
-        self, store: ProjectStore, run_id: int, engine: SearchEngine, state: _RunState
+        self, store: ProjectStore, run_id: int, engine: SearchEngine, state: RunState
     ) -> None:
         """Put engine and totals back at the run's last complete generation.
 
@@ -247,7 +242,7 @@ class Runner:
         run_id: int,
         engine: SearchEngine,
         executor: Executor,
-        state: _RunState,
+        state: RunState,
     ) -> bool:
         """Evaluate one generation; False when it was cut short (stop or time budget)."""
         generation = engine.generation
@@ -309,7 +304,7 @@ class Runner:
         return True
 
     def _inherited(
-        self, store: ProjectStore, run_id: int, state: _RunState, proposal: Proposal, seed: int
+        self, store: ProjectStore, run_id: int, state: RunState, proposal: Proposal, seed: int
     ) -> bytes | None:
         """Mode "inherit": the child's starting weights carried from its parents, or None."""
         if self.spec.mode != "inherit" or not any(s is not None for s in proposal.sources):
@@ -331,7 +326,7 @@ class Runner:
         store: ProjectStore,
         run_id: int,
         executor: Executor,
-        state: _RunState,
+        state: RunState,
         generation: int,
         tasks: list[CandidateTask],
         by_id: dict[int, Proposal],
@@ -360,92 +355,6 @@ class Runner:
                 executor.cancel()
 
 
-class _RunState:
-    """Running totals of one run: counts, the best so far, the elites whose weights are kept."""
-
-    def __init__(self, start: float, generations: int, seconds: float | None) -> None:
-        self.start, self.generations, self.seconds = start, generations, seconds
-        self.next_id = 0
-        self.done = self.failed = 0
-        self.generations_done = 0
-        self.generation_progress = 0.0
-        self.best: CandidateRecord | None = None
-        self.top: list[CandidateRecord] = []
-        self.reusable: dict[int, CandidateRecord] = {}  # finished before a resume
-        self.genomes: dict[int, dict] = {}  # every candidate's genome, for weight inheritance
-
-    def take_reusable(self, tasks: list[CandidateTask]) -> dict[int, CandidateRecord]:
-        """Records of this generation that finished before the run was interrupted."""
-        kept = {}
-        for task in tasks:
-            record = self.reusable.pop(task.candidate_id, None)
-            if record is not None and record.genome == task.genome:
-                self.offer(record)
-                self.worth_keeping(record)
-                kept[task.candidate_id] = record
-        return kept
-
-    def elapsed(self) -> float:
-        return time.monotonic() - self.start
-
-    def out_of_time(self) -> bool:
-        return self.seconds is not None and self.elapsed() >= self.seconds
-
-    def offer(self, record: CandidateRecord) -> bool:
-        self.genomes[record.candidate_id] = record.genome
-        self.done += 1
-        self.failed += record.status == "failed"
-        if _fitness(record) == WORST_FITNESS:
-            return False
-        if self.best is None or _fitness(record) > _fitness(self.best):
-            self.best = record
-            return True
-        return False
-
-    def worth_keeping(self, record: CandidateRecord) -> bool:
-        """Keep weights of a candidate that enters the top few; prune the rest per generation."""
-        if _fitness(record) == WORST_FITNESS:
-            return False
-        self.top = sorted([*self.top, record], key=lambda r: (-_fitness(r), r.candidate_id))
-        self.top = self.top[:KEEP_WEIGHTS]
-        return record in self.top
-
-    def kept_ids(self) -> set[int]:
-        return {r.candidate_id for r in self.top}
-
-    def progress(self, generation: int) -> RunProgress:
-        elapsed = self.elapsed()
-        fraction = (self.generations_done + self.generation_progress) / self.generations
-        if self.seconds is not None:
-            fraction = max(fraction, elapsed / self.seconds)
-        eta = elapsed * (1 - fraction) / fraction if fraction > 0 else None
-        best = _fitness(self.best) if self.best else None
-        return RunProgress(generation, self.generations, self.done, self.failed, elapsed, eta, best)
-
-    def generation_stats(
-        self, generation: int, records: list[CandidateRecord], seconds: float
-    ) -> GenerationFinished:
-        scores = [_fitness(r) for r in records if _fitness(r) != WORST_FITNESS]
-        return GenerationFinished(
-            generation=generation,
-            best=max(scores) if scores else None,
-            mean=fmean(scores) if scores else None,
-            worst=min(scores) if scores else None,
-            evaluated=len(records),
-            failed=sum(r.status == "failed" for r in records),
-            best_so_far=_fitness(self.best) if self.best else None,
-            best_candidate_id=self.best.candidate_id if self.best else None,
-            seconds=seconds,
-        )
-
-
-def _fitness(record: CandidateRecord) -> float:
-    value = record.val_metric
-    if record.status in ("failed", "pruned") or value is None or not math.isfinite(value):
-        return WORST_FITNESS  # a pruned candidate never competes for the best
-    return value
-
-
 def _evaluation(proposal: Proposal, record: CandidateRecord, spec: ExperimentSpec) -> Evaluation:
     """What the engine is told: its fitness (higher is better) and every objective.
 
@@ -453,12 +362,12 @@ def _evaluation(proposal: Proposal, record: CandidateRecord, spec: ExperimentSpe
     the validation metric still picks the run's best. NSGA-II's second objective is the
     parameter count (to minimise).
     """
-    fitness = _fitness(record)
+    score = fitness(record)
     if spec.mode == "neuroevolution":
-        fitness = -record.train_losses[-1] if fitness != WORST_FITNESS else WORST_FITNESS
-    objectives = (fitness, float(record.params))[: len(spec.engine.objectives)]
+        score = -record.train_losses[-1] if score != WORST_FITNESS else WORST_FITNESS
+    objectives = (score, float(record.params))[: len(spec.engine.objectives)]
     pruned = record.status == "pruned"
-    return Evaluation(proposal, record.candidate_id, fitness, objectives, pruned)
+    return Evaluation(proposal, record.candidate_id, score, objectives, pruned)
 
 
 def _record(

@@ -11,15 +11,21 @@ def toy_fitness(genome) -> float:
     return -abs(len(layers) - 3) - sum(abs(ly.width - 32) for ly in layers) / 64
 
 
-def drive(engine, stop_after: int | None = None, next_id: int = 0, fitness=toy_fitness):
-    """Ask/tell until done (or `stop_after` generations); returns [(proposals, results)]."""
+def drive(
+    engine, stop_after: int | None = None, next_id: int = 0, fitness=toy_fitness, objectives=None
+):
+    """Ask/tell until done (or `stop_after` generations); returns [(proposals, results)].
+
+    `objectives(genome, fitness)`, where given, makes each result's objective values."""
     history = []
     while not engine.done() and (stop_after is None or engine.generation < stop_after):
         proposals = engine.ask()
         results = []
         for proposal in proposals:
             next_id += 1
-            results.append(Evaluation(proposal, next_id, fitness(proposal.genome)))
+            score = fitness(proposal.genome)
+            values = objectives(proposal.genome, score) if objectives else ()
+            results.append(Evaluation(proposal, next_id, score, values))
         engine.tell(results)
         history.append((proposals, results))
     return history

@@ -118,18 +118,12 @@ def _optuna_pareto(sampler: str, generations: int = 10) -> OptunaSearch:
 
 def _drive_pareto(engine, stop_after=None, next_id=0) -> list:
     """Ask/tell with (toy fitness, parameter count); returns each generation's genomes."""
-    history = []
-    while not engine.done() and (stop_after is None or engine.generation < stop_after):
-        proposals = engine.ask()
-        results = []
-        for proposal in proposals:
-            next_id += 1
-            params = float(parameter_count(proposal.genome, 2, 2))
-            score = toy_fitness(proposal.genome)
-            results.append(Evaluation(proposal, next_id, score, (score, params)))
-        engine.tell(results)
-        history.append([p.genome for p in proposals])
-    return history
+
+    def objectives(genome, score):
+        return (score, float(parameter_count(genome, 2, 2)))
+
+    history = drive(engine, stop_after, next_id, objectives=objectives)
+    return [[p.genome for p in proposals] for proposals, _ in history]
 
 
 @pytest.mark.parametrize("sampler", ["nsga2", "tpe"])

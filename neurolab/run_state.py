@@ -1,0 +1,101 @@
+"""A run's running totals: candidates done and failed, the best so far, the few candidates
+whose weights stay in the project file, and the time budget."""
+
+from __future__ import annotations
+
+import math
+import time
+from statistics import fmean
+
+from neurolab.events import CandidateRecord, GenerationFinished, RunProgress
+from neurolab.execution import CandidateTask
+from neurolab.search import WORST_FITNESS
+
+KEEP_WEIGHTS = 3  # weights of this many best candidates stay in the project file
+
+
+class RunState:
+    """Running totals of one run: counts, the best so far, the elites whose weights are kept."""
+
+    def __init__(self, start: float, generations: int, seconds: float | None) -> None:
+        self.start, self.generations, self.seconds = start, generations, seconds
+        self.next_id = 0
+        self.done = self.failed = 0
+        self.generations_done = 0
+        self.generation_progress = 0.0
+        self.best: CandidateRecord | None = None
+        self.top: list[CandidateRecord] = []
+        self.reusable: dict[int, CandidateRecord] = {}  # finished before a resume
+        self.genomes: dict[int, dict] = {}  # every candidate's genome, for weight inheritance
+
+    def take_reusable(self, tasks: list[CandidateTask]) -> dict[int, CandidateRecord]:
+        """Records of this generation that finished before the run was interrupted."""
+        kept = {}
+        for task in tasks:
+            record = self.reusable.pop(task.candidate_id, None)
+            if record is not None and record.genome == task.genome:
+                self.offer(record)
+                self.worth_keeping(record)
+                kept[task.candidate_id] = record
+        return kept
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.start
+
+    def out_of_time(self) -> bool:
+        return self.seconds is not None and self.elapsed() >= self.seconds
+
+    def offer(self, record: CandidateRecord) -> bool:
+        self.genomes[record.candidate_id] = record.genome
+        self.done += 1
+        self.failed += record.status == "failed"
+        if fitness(record) == WORST_FITNESS:
+            return False
+        if self.best is None or fitness(record) > fitness(self.best):
+            self.best = record
+            return True
+        return False
+
+    def worth_keeping(self, record: CandidateRecord) -> bool:
+        """Keep weights of a candidate that enters the top few; prune the rest per generation."""
+        if fitness(record) == WORST_FITNESS:
+            return False
+        self.top = sorted([*self.top, record], key=lambda r: (-fitness(r), r.candidate_id))
+        self.top = self.top[:KEEP_WEIGHTS]
+        return record in self.top
+
+    def kept_ids(self) -> set[int]:
+        return {r.candidate_id for r in self.top}
+
+    def progress(self, generation: int) -> RunProgress:
+        elapsed = self.elapsed()
+        fraction = (self.generations_done + self.generation_progress) / self.generations
+        if self.seconds is not None:
+            fraction = max(fraction, elapsed / self.seconds)
+        eta = elapsed * (1 - fraction) / fraction if fraction > 0 else None
+        best = fitness(self.best) if self.best else None
+        return RunProgress(generation, self.generations, self.done, self.failed, elapsed, eta, best)
+
+    def generation_stats(
+        self, generation: int, records: list[CandidateRecord], seconds: float
+    ) -> GenerationFinished:
+        scores = [fitness(r) for r in records if fitness(r) != WORST_FITNESS]
+        return GenerationFinished(
+            generation=generation,
+            best=max(scores) if scores else None,
+            mean=fmean(scores) if scores else None,
+            worst=min(scores) if scores else None,
+            evaluated=len(records),
+            failed=sum(r.status == "failed" for r in records),
+            best_so_far=fitness(self.best) if self.best else None,
+            best_candidate_id=self.best.candidate_id if self.best else None,
+            seconds=seconds,
+        )
+
+
+def fitness(record: CandidateRecord) -> float:
+    """What the best is chosen by: the validation metric; failed and pruned never compete."""
+    value = record.val_metric
+    if record.status in ("failed", "pruned") or value is None or not math.isfinite(value):
+        return WORST_FITNESS  # a pruned candidate never competes for the best
+    return value
