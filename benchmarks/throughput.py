@@ -1,10 +1,13 @@
 """Candidates per second: a plain sequential loop vs the warm process pool vs `train_population`.
 
-    python benchmarks/throughput.py [--quick] [--threads auto|1|2]
+    python benchmarks/throughput.py [--quick] [--threads auto|1|2] [--space narrow|wide]
 
 Two moons (1,000 points), a population of MLPs with 1–2 hidden layers of 4–64 units (relu /
 tanh, Adam / AdamW, mixed learning rates and weight decays), minibatches of 64 for 20 epochs
-(patience = epochs, so every method trains every epoch), trained
+(patience = epochs, so every method trains every epoch); `--space wide` draws the activations
+from the default search space's six (relu, tanh, gelu, leaky_relu, elu, silu) and dropout from
+its 0-0.2 instead, which stacking pays for per candidate (an activation kernel per run of equal
+activations, a dropout mask per candidate and layer at every step). Trained
 
   (a) one model at a time: `build_model` + `torch.optim` + a plain minibatch loop;
   (b) by the warm process pool (`ProcessPoolExecutor`, 2 workers, timed after a warm-up task);
@@ -49,10 +52,15 @@ from neurolab.train.trainer import make_optimizer
 CORES = os.cpu_count() or 1
 
 
+WIDE = False  # --space wide: the default search space's activations and dropout
+SIX = ("relu", "tanh", "gelu", "leaky_relu", "elu", "silu")
+
+
 def population(size: int, *, epochs: int, batch_size: int, seed: int = 0) -> list[Genome]:
     space = SearchSpace(
         min_layers=1, max_layers=2, min_width=4, max_width=64,
-        activations=("relu", "tanh"), min_dropout=0.0, max_dropout=0.0,
+        activations=SIX if WIDE else ("relu", "tanh"),
+        min_dropout=0.0, max_dropout=0.2 if WIDE else 0.0,
         optimizers=("adam", "adamw"), min_lr=1e-3, max_lr=3e-2,
         weight_decays=(0.0, 1e-4), batch_sizes=(batch_size,),
         min_epochs=epochs, max_epochs=epochs,
@@ -240,8 +248,16 @@ def main() -> int:
     parser.add_argument(
         "--threads", default="auto", help="auto (1 with --quick), or a thread count for (a)/(c)"
     )
+    parser.add_argument(
+        "--space",
+        choices=["narrow", "wide"],
+        default="narrow",
+        help="wide: six activations and dropout 0-0.2, as the default search space",
+    )
     args = parser.parse_args()
     quick = args.quick
+    global WIDE
+    WIDE = args.space == "wide"
     if args.threads != "auto":
         threads = [int(args.threads)]
     else:  # --quick stays on one thread: short and robust on a shared CI machine
@@ -254,7 +270,8 @@ def main() -> int:
     print(f"load average at start: {load()}  ({CORES} cores, torch {torch.__version__})")
     print(
         f"two moons: {len(data.y_train)} training rows; population {size}, "
-        f"1-2 hidden layers of 4-64 units, minibatch 64, {epochs} epochs"
+        f"1-2 hidden layers of 4-64 units, minibatch 64, {epochs} epochs,"
+        f" {'six activations, dropout 0-0.2' if WIDE else 'relu/tanh, no dropout'}"
     )
     peak = {t: matmul_peak(t) for t in threads}
     for t, gflops in peak.items():
