@@ -385,8 +385,10 @@ def _print_summary(store, run_id: int, as_json: bool) -> None:
             f"  test        {metric} {best['test']:.4f}",
         ]
     if summary["front"]:
+        count = len(summary["front"])
         lines.append(
-            f"Pareto front ({metric} up, parameters down), {len(summary['front'])} networks:"
+            f"Pareto front ({metric} up, parameters down),"
+            f" {count} network{'s' if count != 1 else ''}:"
         )
         lines += [
             f"  candidate {f['id']:>5}  {f['params']:>7,} parameters  validation {f['val']:.4f}"
