@@ -102,7 +102,6 @@ def test_family_tree_shows_ancestors_and_operators_and_a_click_inspects(
     insight = open_insight(main_window, qtbot, ga_project)
     insight.setCurrentWidget(insight.genealogy)
     insight.inspect(child.candidate_id)
-    insight.redraw()
     view = insight.genealogy
     assert view.tree.root == child.candidate_id
     labels = {t.toPlainText() for t in view._texts}
@@ -126,7 +125,6 @@ def test_pareto_front_is_non_dominated_and_a_click_inspects(main_window, qtbot, 
         assert not any(b.params <= a.params and b.val_metric > a.val_metric for b in scored)
     insight = open_insight(main_window, qtbot, ga_project)
     insight.setCurrentWidget(insight.pareto)
-    insight.redraw()
     target = front[0]
     with qtbot.waitSignal(insight.candidateInspected, timeout=5000) as signal:
         click_point(qtbot, insight.pareto, np.log10(target.params), target.val_metric)
@@ -142,7 +140,6 @@ def test_optuna_views_rebuild_the_study_from_the_file(main_window, qtbot, optuna
     insight = open_insight(main_window, qtbot, optuna_project)
     with qtbot.waitSignal(insight.optunaShown, timeout=DETAILS_MS):
         insight.setCurrentWidget(insight.optuna)
-        insight.redraw()
     report = insight.optuna.report
     assert report.sampler == "tpe"
     # One trial per stored candidate, same ids and values.
@@ -167,7 +164,6 @@ def test_optuna_tab_says_when_the_run_is_not_optuna(main_window, qtbot, ga_proje
     insight = open_insight(main_window, qtbot, ga_project)
     with qtbot.waitSignal(insight.optunaShown, timeout=DETAILS_MS):
         insight.setCurrentWidget(insight.optuna)
-        insight.redraw()
     assert insight.optuna.message.text() == NOT_OPTUNA
 
 
@@ -176,7 +172,6 @@ def test_compare_runs_overlays_fitness_histories(
 ):
     insight = open_insight(main_window, qtbot, ga_project)
     insight.setCurrentWidget(insight.compare)
-    insight.redraw()
     compare = insight.compare
     assert compare.add_project(optuna_project)
     with ProjectStore(optuna_project, create=False) as store:

@@ -56,7 +56,9 @@ class InsightPanel(QTabWidget):
         self._dirty = False
         self.genealogy.candidateClicked.connect(self.inspect)
         self.pareto.candidateClicked.connect(self.inspect)
-        self.currentChanged.connect(lambda _: self._mark_dirty())
+        # Only the visible tab is drawn, so a tab the user opens draws now: with no run going,
+        # the window's redraw timer is stopped and would never come to it.
+        self.currentChanged.connect(lambda _: (self._mark_dirty(), self.redraw()))
 
     # --- live-view contract -------------------------------------------------------------
     def reset(self, data: PreparedData | None, metric: str) -> None:
