@@ -3,13 +3,12 @@ whose weights stay in the project file, and the time budget."""
 
 from __future__ import annotations
 
-import math
 import time
 from statistics import fmean
 
 from neurolab.events import CandidateRecord, GenerationFinished, RunProgress
 from neurolab.execution import CandidateTask
-from neurolab.search import WORST_FITNESS
+from neurolab.ranking import WORST_FITNESS, fitness, rank
 
 KEEP_WEIGHTS = 3  # weights of this many best candidates stay in the project file
 
@@ -51,7 +50,7 @@ class RunState:
         self.failed += record.status == "failed"
         if fitness(record) == WORST_FITNESS:
             return False
-        if self.best is None or fitness(record) > fitness(self.best):
+        if self.best is None or rank(record) < rank(self.best):
             self.best = record
             return True
         return False
@@ -60,7 +59,7 @@ class RunState:
         """Keep weights of a candidate that enters the top few; prune the rest per generation."""
         if fitness(record) == WORST_FITNESS:
             return False
-        self.top = sorted([*self.top, record], key=lambda r: (-fitness(r), r.candidate_id))
+        self.top = sorted([*self.top, record], key=rank)
         self.top = self.top[:KEEP_WEIGHTS]
         return record in self.top
 
@@ -91,11 +90,3 @@ class RunState:
             best_candidate_id=self.best.candidate_id if self.best else None,
             seconds=seconds,
         )
-
-
-def fitness(record: CandidateRecord) -> float:
-    """What the best is chosen by: the validation metric; failed and pruned never compete."""
-    value = record.val_metric
-    if record.status in ("failed", "pruned") or value is None or not math.isfinite(value):
-        return WORST_FITNESS  # a pruned candidate never competes for the best
-    return value

@@ -406,7 +406,8 @@ class ProjectStore:
             return (row[0], json_cell(row[1], dict)) if row else None
 
     def best(self, run_id: int) -> CandidateRecord | None:
-        """The finished candidate with the highest validation metric (ties: the earliest).
+        """The finished candidate with the highest validation metric; ties go to the fewest
+        parameters, then the earliest (as `run_state.rank`, which the runner decides by live).
 
         Pruned candidates do not compete (as in Optuna: only complete trials are best)."""
         row = self._db.execute(
@@ -414,7 +415,7 @@ class ProjectStore:
             " params, epochs, seconds, train_losses, val_losses, parents, origin, error"
             " FROM candidates WHERE run_id=? AND val_metric IS NOT NULL"
             " AND status NOT IN ('failed', 'pruned')"
-            " ORDER BY val_metric DESC, id ASC LIMIT 1",
+            " ORDER BY val_metric DESC, params ASC, id ASC LIMIT 1",
             (run_id,),
         ).fetchone()
         with self._reading():

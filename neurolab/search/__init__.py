@@ -6,8 +6,8 @@ from typing import Any
 
 from neurolab.errors import SpecError
 from neurolab.genome import Genome, SearchSpace
+from neurolab.ranking import WORST_FITNESS
 from neurolab.search.base import (
-    WORST_FITNESS,
     Evaluation,
     Proposal,
     PruningEngine,

@@ -28,8 +28,6 @@ import numpy as np
 
 from neurolab.genome import Genome
 
-WORST_FITNESS = float("-inf")
-
 
 @dataclass(frozen=True)
 class Proposal:

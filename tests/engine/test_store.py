@@ -116,3 +116,29 @@ def test_pickle_payload_in_weights_is_never_run(tmp_path, monkeypatch):
     ):
         again.load_weights(run, 1)
     assert not (tmp_path / "PWNED").exists()
+
+
+def test_ties_on_the_metric_go_to_the_smaller_network_everywhere(tmp_path):
+    """The runner (live), the project file and the GUI pick the same best among ties."""
+    from dataclasses import replace
+
+    from neurolab.ranking import rank
+    from neurolab.run_state import RunState
+
+    records = [
+        replace(_record(1, 0.9), params=500),
+        replace(_record(2, 0.95), params=900),
+        replace(_record(3, 0.95), params=40),  # as good as 2, and smaller
+        replace(_record(4, 0.95), params=40),  # a later copy of 3
+        replace(_record(5, 0.99), status="pruned", params=10),  # pruned: never the best
+    ]
+    state = RunState(0.0, 1, None)
+    for record in records:
+        state.offer(record)
+    with ProjectStore(tmp_path / "t.nlab") as store:
+        run = store.create_run({"name": "t"}, "accuracy", "cpu", [])
+        for record in records:
+            store.add_candidate(run, record)
+        stored = store.best(run)
+    assert state.best.candidate_id == stored.candidate_id == 3
+    assert min(records, key=rank).candidate_id == 3

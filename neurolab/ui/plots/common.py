@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from neurolab.data.dataset import PreparedData
 from neurolab.events import CandidateRecord, GenerationFinished
+from neurolab.ranking import rank
 
 # tab10: ten qualitative colours that stay distinguishable on white (and match matplotlib users'
 # expectations); class k and candidate k always get the same colour everywhere.
@@ -99,12 +100,8 @@ def is_scored(record: CandidateRecord) -> bool:
 
 
 def best_record(records: Iterable[CandidateRecord]) -> CandidateRecord | None:
-    """The best of a stored run; ties go to the earliest, as the runner decides them live."""
-    best = None
-    for record in records:
-        if is_scored(record) and (best is None or record.val_metric > best.val_metric):
-            best = record
-    return best
+    """The best of a stored run, ranked as the runner ranks them live (`run_state.rank`)."""
+    return min((r for r in records if is_scored(r)), key=rank, default=None)
 
 
 def finite(values: Sequence[float] | np.ndarray) -> np.ndarray:
