@@ -13,7 +13,7 @@ def fitness(record: CandidateRecord) -> float:
     """What the best is chosen by: the validation metric; failed and pruned never compete."""
     value = record.val_metric
     if record.status in ("failed", "pruned") or value is None or not math.isfinite(value):
-        return WORST_FITNESS  # a pruned candidate never competes for the best
+        return WORST_FITNESS
     return value
 
 

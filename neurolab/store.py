@@ -407,7 +407,7 @@ class ProjectStore:
 
     def best(self, run_id: int) -> CandidateRecord | None:
         """The finished candidate with the highest validation metric; ties go to the fewest
-        parameters, then the earliest (as `run_state.rank`, which the runner decides by live).
+        parameters, then the earliest (`neurolab.ranking.rank`, by which the runner decides live).
 
         Pruned candidates do not compete (as in Optuna: only complete trials are best)."""
         row = self._db.execute(

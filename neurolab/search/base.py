@@ -75,6 +75,15 @@ class PruningEngine(SearchEngine, Protocol):
         ...
 
 
+def front_ids(points: Sequence[tuple[tuple[float, ...], int]]) -> list[int]:
+    """Candidate ids of a Pareto front given as (objective values, candidate id), fewest
+    parameters (the second value) first, one network per point (the earliest)."""
+    ids: dict[tuple[float, ...], int] = {}
+    for values, candidate_id in sorted(points, key=lambda p: (p[0][1], p[1])):
+        ids.setdefault(tuple(values), candidate_id)
+    return list(ids.values())
+
+
 def rng_to_json(rng_state: tuple) -> list:
     """A `random.getstate()` tuple as JSON-friendly lists (for engine checkpoints)."""
     version, internal, gauss = rng_state

@@ -32,6 +32,7 @@ from neurolab.search.base import (
     Evaluation,
     Proposal,
     engine_random,
+    front_ids,
     rng_from_json,
     rng_to_json,
 )
@@ -250,10 +251,7 @@ class GeneticSearch:
         if not self.pareto or not self.population:
             return []
         first = tools.sortNondominated(self.population, len(self.population), True)[0]
-        points: dict[tuple, int] = {}  # one network per point of the front (the earliest)
-        for ind in sorted(first, key=lambda i: (i.fitness.values[1], i.candidate_id)):
-            points.setdefault(ind.fitness.values, ind.candidate_id)
-        return list(points.values())
+        return front_ids([(ind.fitness.values, ind.candidate_id) for ind in first])
 
     def diversity(self) -> float:
         """Mean `genome_distance` between the population's genomes."""

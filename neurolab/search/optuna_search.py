@@ -57,7 +57,7 @@ from optuna.trial import FrozenTrial, Trial, TrialState
 
 from neurolab.errors import SpecError
 from neurolab.genome import Genome, LayerGene, SearchSpace
-from neurolab.search.base import Evaluation, Proposal
+from neurolab.search.base import Evaluation, Proposal, front_ids
 from neurolab.search.optuna_study import make_pruner, make_storage
 
 SAMPLERS = ("tpe", "cmaes", "random", "nsga2")
@@ -183,13 +183,6 @@ class OptunaSearch:
     ) -> None:
         if sampler not in SAMPLERS:
             raise SpecError(f"engine.sampler: {sampler!r} is not one of {', '.join(SAMPLERS)}")
-        if objectives > 1 and sampler == "cmaes":
-            raise SpecError(
-                "engine.sampler: CMA-ES optimises one objective; with several objectives use"
-                " 'nsga2', 'tpe' or 'random'"
-            )
-        if objectives > 1 and pruner != "none":
-            raise SpecError("engine.pruner: Optuna prunes single-objective studies only")
         if sampler == "cmaes" and importlib.util.find_spec("cmaes") is None:
             raise SpecError(
                 "engine.sampler: 'cmaes' needs the `cmaes` package (pip install cmaes);"
@@ -336,7 +329,6 @@ class OptunaSearch:
                     "generation": trial.user_attrs.get("generation"),
                     "candidate_id": trial.user_attrs.get("candidate_id"),
                     "params": trial.params,
-                    "value": None if trial.values is None else trial.values[0],
                     "values": trial.values,
                     "state": trial.state.name,
                     "intermediate": {str(k): v for k, v in trial.intermediate_values.items()},
@@ -417,7 +409,6 @@ class OptunaSearch:
                 "candidate_id": trial.user_attrs.get("candidate_id"),
                 "params": dict(trial.params),
                 "value": None if trial.values is None else trial.values[0],
-                "values": trial.values,
                 "state": trial.state.name.lower(),
             }
             for trial in self.study.get_trials(deepcopy=False)
@@ -428,11 +419,13 @@ class OptunaSearch:
         far), fewest parameters first, one network per point; else []."""
         if self.objectives == 1:
             return []
-        points: dict[tuple[float, ...], int] = {}
-        best = [t for t in self.study.best_trials if "candidate_id" in t.user_attrs]
-        for trial in sorted(best, key=lambda t: (t.values[1], t.user_attrs["candidate_id"])):
-            points.setdefault(tuple(trial.values), trial.user_attrs["candidate_id"])
-        return list(points.values())
+        return front_ids(
+            [
+                (tuple(t.values), t.user_attrs["candidate_id"])
+                for t in self.study.best_trials
+                if "candidate_id" in t.user_attrs
+            ]
+        )
 
     def param_importances(self) -> dict[str, float]:
         """fANOVA importance of each parameter every finished trial has ({} while too few);

@@ -100,7 +100,7 @@ def is_scored(record: CandidateRecord) -> bool:
 
 
 def best_record(records: Iterable[CandidateRecord]) -> CandidateRecord | None:
-    """The best of a stored run, ranked as the runner ranks them live (`run_state.rank`)."""
+    """The best of a stored run, ranked as the runner ranks them live (`neurolab.ranking.rank`)."""
     return min((r for r in records if is_scored(r)), key=rank, default=None)
 
 
