@@ -6,8 +6,8 @@ little more than one (DESIGN.md, "Speed"). `train_population` returns, per candi
 (~1e-6 relative): each candidate is initialised by `build_model` from its seed, sees the same
 minibatch order (its own `torch.Generator().manual_seed(seed)`), gets the same optimizer
 arithmetic (Adam / AdamW / SGD-Nesterov on stacked rows, `batched_ops`), the same dropout masks
-(drawn from a per-candidate copy of the global generator, in the single trainer's order) and
-the same early stopping. On CUDA the arithmetic is the same but dropout masks differ.
+(`dropout`: drawn from the candidate's own generator a block of steps at a time, on CPU, so the
+same on CUDA too) and the same early stopping.
 
 A group (`batched_plan.plan_groups` decides who trains with whom) keeps all parameters of a
 candidate in one row of a `(P, N)` tensor; each layer's weight `(P, in, out)` and bias
@@ -28,6 +28,7 @@ import time
 import traceback
 from collections.abc import Callable, Mapping, Sequence
 
+import numpy as np
 import torch
 from safetensors.torch import save as safetensors_save
 from torch import nn
@@ -36,6 +37,7 @@ from neurolab.data.dataset import PreparedData
 from neurolab.genome import Genome
 from neurolab.model import build_model, parameter_count
 from neurolab.train import batched_ops as ops
+from neurolab.train import dropout
 from neurolab.train.batched_plan import (
     CostModel,
     assign_to_workers,
@@ -162,7 +164,6 @@ class _Group:
         theta = torch.zeros(len(self.genomes), self.size)
         views = self._views(theta)
         self.names: list[list[str]] = []
-        self.dropout_rngs: list[torch.Generator | None] = []
         # Only the CPU generator matters for `build_model`; seeding just it skips the ~1 ms
         # `torch.manual_seed` spends queueing seeds for other devices, and fork_rng gives the
         # caller its generator state back.
@@ -177,12 +178,9 @@ class _Group:
                     w[row, :a, :c] = linear.weight.T
                     b[row, 0, :c] = linear.bias
                 self.names.append(list(model.state_dict()))
-                rng = None
-                if any(ly.dropout > 0 for ly in genome.layers):
-                    # The single trainer's dropout draws come next from the global generator.
-                    rng = torch.Generator()
-                    rng.set_state(torch.default_generator.get_state())
-                self.dropout_rngs.append(rng)
+        self.dropout_rngs = [
+            dropout.generator(g, s) for g, s in zip(self.genomes, self.seeds, strict=True)
+        ]
         return theta.to(device)
 
     def _real_mask(self, device: torch.device) -> torch.Tensor:
@@ -268,21 +266,24 @@ class _Group:
         self._bind(self.theta.index_select(0, torch.tensor(keep, device=device)))
 
     # --- arithmetic ---------------------------------------------------------------------
-    def _train_masks(self, batch: int) -> list[torch.Tensor | None]:
-        """Per layer: the unit mask, times this step's dropout masks where there is dropout."""
+    def _block_masks(self, rows: int) -> list[torch.Tensor | None]:
+        """Per layer: the unit mask, times the next block's dropout masks where there is dropout
+        ((P, rows, width) then): each candidate's uniforms from its own generator, as
+        `dropout.draw_block` draws them, turned into masks for the whole stack at once."""
         masks = []
         for layer, draws in enumerate(self.dropouts):
             unit = self.unit_masks[layer]
             if not draws:
                 masks.append(unit)
                 continue
-            shape = (len(self.rows), batch, self.dims[layer + 1])
-            mask = torch.ones(shape) if unit is None else unit.cpu().expand(shape).clone()
-            for row, p, width, rng in draws:
-                # As CPU `F.dropout` draws it: bernoulli_(1 - p) of the input's shape, / (1 - p).
-                keep = torch.empty(batch, width).bernoulli_(1 - p, generator=rng)
-                mask[row, :, :width] = keep.div_(1 - p)
-            masks.append(mask.to(self.theta.device))
+            # Rows without dropout keep u = 1 >= p = 0: a mask of ones.
+            u = np.ones((len(self.rows), rows, self.dims[layer + 1]), dtype=np.float32)
+            p = np.zeros((len(self.rows), 1, 1), dtype=np.float32)
+            for row, rate, width, rng in draws:
+                u[row, :, :width] = dropout.uniforms(rng, rows, width)
+                p[row] = rate
+            mask = dropout.to_mask(torch.from_numpy(u), torch.from_numpy(p)).to(self.theta.device)
+            masks.append(mask if unit is None else mask.mul_(unit))
         return masks
 
     def _step(self, step: int) -> None:
@@ -316,11 +317,18 @@ class _Group:
         xs = train.x.index_select(0, orders).view(rows, n, -1)
         ys = train.y.index_select(0, orders).view(rows, n)
         total = torch.zeros(rows, dtype=torch.float64, device=self.theta.device)
+        block = dropout.block_rows(batch)
         for lo in range(0, n, batch):
             x, y = xs[:, lo : lo + batch], ys[:, lo : lo + batch]
-            size = x.shape[1]
+            size, at = x.shape[1], lo % block
+            if at == 0:
+                masks = self._block_masks(min(block, n - lo))
+            step_masks = [
+                mask[:, at : at + size] if draws else mask
+                for mask, draws in zip(masks, self.dropouts, strict=True)
+            ]
             saved: list = []
-            out = ops.forward(self.params, x, self.runs, self._train_masks(size), saved)
+            out = ops.forward(self.params, x, self.runs, step_masks, saved)
             losses, grad_out = ops.loss_and_gradient(task, out, y)
             ops.backward(self.params, self.grads, saved, self.runs, grad_out)
             self.step += 1

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from neurolab.genome import Genome
+from neurolab.train import dropout
 from neurolab.train.batched_ops import ACTIVATIONS
 
 # Adam and AdamW share one update rule (they differ in per-row weight-decay coefficients).
@@ -100,9 +101,10 @@ def _cost(
     arithmetic = (
         sum(epochs) * steps * (flops / cost.flops_per_second + elements / cost.elements_per_second)
     )
-    # Dropout masks are drawn per candidate (see batched.py): a few ops per layer and step.
+    # Dropout masks are drawn per candidate and layer once per block of steps (`dropout`).
+    blocks = math.ceil(n_train / dropout.block_rows(batch))
     draws = sum(g.epochs * sum(ly.dropout > 0 for ly in g.layers) for g in members)
-    return fixed + arithmetic + 3 * steps * draws * cost.op_seconds
+    return fixed + arithmetic + 3 * blocks * draws * cost.op_seconds
 
 
 def plan_groups(

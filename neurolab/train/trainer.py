@@ -18,6 +18,7 @@ from torch import nn
 from neurolab.data.dataset import PreparedData
 from neurolab.genome import Genome
 from neurolab.model import build_model, parameter_count
+from neurolab.train import dropout
 
 # Called after every epoch with (epoch, train_loss, val_loss, val_metric, model); returning
 # False stops the candidate (cooperative cancel).
@@ -124,6 +125,8 @@ def train_candidate(
     model = build_model(genome, data.n_features, data.n_outputs)
     if initial_state is not None:
         model.load_state_dict(initial_state)
+    dropout_rng = dropout.generator(genome, seed)
+    dropout_slots = dropout.install(model)
     model = model.to(device)
     optimizer = make_optimizer(genome, model.parameters())
     loss_fn = loss_function(data.task)
@@ -134,12 +137,19 @@ def train_candidate(
     best_val, best_state, waited = math.inf, None, 0
     n = train.x.shape[0]
     batch = max(1, min(genome.batch_size, n))
+    block = dropout.block_rows(batch)
     for epoch in range(1, genome.epochs + 1):
         model.train()
         order = torch.randperm(n, generator=shuffle).to(device)
         total, seen = 0.0, 0
         for lo in range(0, n, batch):
             idx = order[lo : lo + batch]
+            if dropout_rng is not None:
+                if lo % block == 0:
+                    masks = dropout.draw_block(genome, dropout_rng, min(block, n - lo))
+                    masks = [m.to(device) for m in masks]
+                for slot, mask in zip(dropout_slots, masks, strict=True):
+                    slot.mask = mask[lo % block : lo % block + len(idx)]
             optimizer.zero_grad(set_to_none=True)
             loss = _loss(data.task, loss_fn, model(train.x[idx]), train.y[idx])
             loss.backward()

@@ -119,8 +119,10 @@ class ProjectSnapshot:
 
     @property
     def best(self) -> CandidateRecord | None:
-        scored = [r for r in self.records if r.status == "ok" and r.val_metric is not None]
-        return max(scored, key=lambda r: (r.val_metric, -r.candidate_id), default=None)
+        """Ranked as the runner and the plots rank (`neurolab.ranking.rank`)."""
+        from neurolab.ui.plots.common import best_record
+
+        return best_record(self.records)
 
     @property
     def interrupted(self) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import pytest
 import torch
@@ -12,6 +13,7 @@ from neurolab.data import load_data
 from neurolab.genome import Genome, LayerGene
 from neurolab.model import build_model
 from neurolab.spec import DataSpec
+from neurolab.train import dropout
 from neurolab.train.batched import (
     _Group,
     assign_to_workers,
@@ -96,6 +98,23 @@ def test_a_mixed_population_trains_as_each_candidate_would_alone(moons):
         )
     # Patience stopped some early, epoch counts ended others: rows left at different times.
     assert len({r.epochs for r in results}) > 2
+
+
+def test_dropout_masks_do_not_depend_on_the_group(moons, monkeypatch):
+    # Blocks of 3 steps of 32 rows: 300 training rows take 4 blocks per epoch, the last short.
+    monkeypatch.setattr(dropout, "BLOCK_ROWS", 100)
+    genome = Genome((L(12, "relu", 0.3), L(6, "tanh"), L(9, "elu", 0.5)), "adam", 0.01, 0.0, 32, 6)
+    others = [g for g in MIXED if len(g.layers) == 3 or g.batch_size == 32]
+    stacked = train_population([*others, genome], moons, seeds=[*SEEDS, 11], patience=10)[-1]
+    alone = train_population([genome], moons, seeds=[11], patience=10)[0]
+    single = train_candidate(genome, moons, seed=11, patience=10)
+    assert_same_training(stacked, single)
+    assert_same_training(alone, single)
+    # The masks did something: without dropout the same network trains differently.
+    plain = replace(genome, layers=tuple(replace(ly, dropout=0.0) for ly in genome.layers))
+    assert train_candidate(plain, moons, seed=11, patience=10).train_losses[0] != pytest.approx(
+        single.train_losses[0], rel=1e-3
+    )
 
 
 def test_same_as_alone_without_merging_groups_and_for_regression():
@@ -234,8 +253,8 @@ def test_runs_on_cuda(moons):
     for genome, seed, result in zip(MIXED, SEEDS, results, strict=True):
         assert result.status == "ok"
         alone = train_candidate(genome, moons, seed=seed, patience=4)
-        if not any(ly.dropout for ly in genome.layers):  # CUDA dropout masks differ
-            assert result.train_losses[0] == pytest.approx(alone.train_losses[0], rel=1e-3)
+        # Dropout masks are drawn on the CPU, so they are the same on CUDA.
+        assert result.train_losses[0] == pytest.approx(alone.train_losses[0], rel=1e-3)
 
 
 @pytest.mark.parametrize("name", sorted(ACTIVATIONS))

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
 
+from neurolab.ranking import rank
 from neurolab.store import ProjectStore
 from neurolab.ui.insight.genealogy import family_tree
 from neurolab.ui.insight.inspector import NOT_KEPT
@@ -42,10 +43,7 @@ def test_inspector_shows_the_best_candidate_with_its_weights(main_window, qtbot,
     run, records, kept = stored(ga_project)
     insight = open_insight(main_window, qtbot, ga_project)
     inspector = insight.inspector
-    best = max(
-        (r for r in records if r.val_metric is not None),
-        key=lambda r: (r.val_metric, -r.candidate_id),
-    )
+    best = min(records, key=rank)
     assert inspector.record.candidate_id == best.candidate_id in kept
     details = inspector.details
     assert details.weights is not None
