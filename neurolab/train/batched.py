@@ -120,7 +120,9 @@ def train_population(
 
 
 class _Group:
-    """One group's candidates ("members", in stacking order) as stacked, padded tensors."""
+    """One group's candidates ("members", in stacking order: deepest first) as stacked, padded
+    tensors. Hidden layer k is padded to the widest member that has it; each depth present has
+    its own output layer ("head"), since its input is the last hidden layer of that depth."""
 
     def __init__(
         self,
@@ -131,21 +133,28 @@ class _Group:
     ) -> None:
         self.genomes, self.seeds, self.indices = genomes, seeds, indices
         self.states = list(states) if states is not None else [None] * len(genomes)
-        self.depth = len(genomes[0].layers)
+        self.depths = [len(g.layers) for g in genomes]
+        if self.depths != sorted(self.depths, reverse=True):
+            raise ValueError("a group's members must come deepest first")
+        self.depth = self.depths[0]  # hidden layers of the stack
         self.widths = [[ly.width for ly in g.layers] for g in genomes]
 
     # --- layout -------------------------------------------------------------------------
     def _layout(self, n_in: int, n_out: int) -> None:
-        hidden = [max(w[layer] for w in self.widths) for layer in range(self.depth)]
+        hidden = [max(w[k] for w in self.widths if len(w) > k) for k in range(self.depth)]
         self.dims = [n_in, *hidden, n_out]
+        self.head_depths = sorted(set(self.depths), reverse=True)
+        shapes = [(self.dims[k], self.dims[k + 1]) for k in range(self.depth)]
+        shapes += [(self.dims[d], n_out) for d in self.head_depths]
         self.slots: list[tuple[int, int, int]] = []  # (offset, fan-in, fan-out) per layer
         offset = 0
-        for a, b in zip(self.dims, self.dims[1:], strict=False):
+        for a, b in shapes:
             self.slots.append((offset, a, b))
             offset += a * b + b
         self.size = offset
 
     def _views(self, theta: torch.Tensor) -> ops.Params:
+        """Every layer's (weight, bias) views: the hidden layers, then one head per depth."""
         rows = theta.shape[0]
         return [
             (
@@ -154,6 +163,11 @@ class _Group:
             )
             for o, a, b in self.slots
         ]
+
+    def _member_views(self, views: ops.Params, member: int) -> ops.Params:
+        """The layers `member` uses, in its network's order: its hidden layers, its head."""
+        depth = self.depths[member]
+        return [*views[:depth], views[self.depth + self.head_depths.index(depth)]]
 
     def _real(self, member: int) -> list[tuple[int, int]]:
         sizes = [self.dims[0], *self.widths[member], self.dims[-1]]
@@ -174,7 +188,8 @@ class _Group:
                 if self.states[row] is not None:
                     model.load_state_dict(self.states[row])
                 linears = [m for m in model if isinstance(m, nn.Linear)]
-                for (w, b), linear, (a, c) in zip(views, linears, self._real(row), strict=True):
+                layers = zip(self._member_views(views, row), linears, self._real(row), strict=True)
+                for (w, b), linear, (a, c) in layers:
                     w[row, :a, :c] = linear.weight.T
                     b[row, 0, :c] = linear.bias
                 self.names.append(list(model.state_dict()))
@@ -186,9 +201,9 @@ class _Group:
     def _real_mask(self, device: torch.device) -> torch.Tensor:
         """(P, N): 1 where a row holds a real parameter, 0 where it is padding."""
         mask = torch.zeros(len(self.genomes), self.size)
-        for layer, (w, b) in enumerate(self._views(mask)):
-            for row in range(len(self.genomes)):
-                a, c = self._real(row)[layer]
+        views = self._views(mask)
+        for row in range(len(self.genomes)):
+            for (w, b), (a, c) in zip(self._member_views(views, row), self._real(row), strict=True):
                 w[row, :a, :c] = 1.0
                 b[row, 0, :c] = 1.0
         return mask.to(device)
@@ -197,7 +212,7 @@ class _Group:
         """One candidate's row in `build_model`'s state_dict layout (unpadded, on CPU)."""
         state = {}
         names = iter(self.names[member])
-        layers = self._views(theta_row.unsqueeze(0))
+        layers = self._member_views(self._views(theta_row.unsqueeze(0)), member)
         for (w, b), (a, c) in zip(layers, self._real(member), strict=True):
             state[next(names)] = w[0, :a, :c].T.contiguous().cpu()
             state[next(names)] = b[0, 0, :c].contiguous().cpu()
@@ -231,26 +246,43 @@ class _Group:
         self.sgd_wd = (
             column([g.weight_decay for g in sgd]) if any(g.weight_decay for g in sgd) else None
         )
-        self.runs = [
-            ops.runs_of([g.layers[layer].activation for g in genomes])
-            for layer in range(self.depth)
+        # Hidden layers with rows left: the deepest members may have stopped already.
+        self.active_depth = max(self.depths[m] for m in rows)
+        counts = [sum(self.depths[m] > k for m in rows) for k in range(self.active_depth)]
+        exits, lo = [], 0
+        for depth in self.head_depths:
+            n = sum(self.depths[m] == depth for m in rows)
+            if n:
+                exits.append((depth, lo, n))
+                lo += n
+        self.heads = [self.depth + self.head_depths.index(depth) for depth, _, _ in exits]
+        runs = [
+            ops.runs_of([g.layers[k].activation for g in genomes[: counts[k]]])
+            for k in range(self.active_depth)
         ]
+        self.shape = ops.Shape(runs, counts, exits)
         self.unit_masks: list[torch.Tensor | None] = []
-        for layer, runs in enumerate(self.runs):
+        for k, layer_runs in enumerate(runs):
             mask = None
-            if not all(activation.zero_at_zero for activation, _, _ in runs):
-                mask = torch.zeros(len(rows), 1, self.dims[layer + 1], device=device)
-                for r, m in enumerate(rows):
-                    mask[r, 0, : self.widths[m][layer]] = 1.0
+            if not all(activation.zero_at_zero for activation, _, _ in layer_runs):
+                mask = torch.zeros(counts[k], 1, self.dims[k + 1], device=device)
+                for r, m in enumerate(rows[: counts[k]]):
+                    mask[r, 0, : self.widths[m][k]] = 1.0
             self.unit_masks.append(mask)
         self.dropouts = [
             [
-                (r, g.layers[layer].dropout, self.widths[m][layer], self.dropout_rngs[m])
-                for r, (m, g) in enumerate(zip(rows, genomes, strict=True))
-                if g.layers[layer].dropout > 0
+                (r, g.layers[k].dropout, self.widths[m][k], self.dropout_rngs[m])
+                for r, (m, g) in enumerate(
+                    zip(rows[: counts[k]], genomes[: counts[k]], strict=True)
+                )
+                if g.layers[k].dropout > 0
             ]
-            for layer in range(self.depth)
+            for k in range(self.active_depth)
         ]
+
+    def _net(self, params: ops.Params) -> tuple[ops.Params, ops.Params]:
+        """The active stack's hidden layers and heads (in the order of its exits)."""
+        return params[: self.active_depth], [params[i] for i in self.heads]
 
     def _bind(self, theta: torch.Tensor) -> None:
         self.theta, self.grad = theta, torch.zeros_like(theta)
@@ -277,8 +309,9 @@ class _Group:
                 masks.append(unit)
                 continue
             # Rows without dropout keep u = 1 >= p = 0: a mask of ones.
-            u = np.ones((len(self.rows), rows, self.dims[layer + 1]), dtype=np.float32)
-            p = np.zeros((len(self.rows), 1, 1), dtype=np.float32)
+            n = self.shape.counts[layer]
+            u = np.ones((n, rows, self.dims[layer + 1]), dtype=np.float32)
+            p = np.zeros((n, 1, 1), dtype=np.float32)
             for row, rate, width, rng in draws:
                 u[row, :, :width] = dropout.uniforms(rng, rows, width)
                 p[row] = rate
@@ -302,8 +335,9 @@ class _Group:
     def _evaluate(self, params: ops.Params, x: torch.Tensor) -> torch.Tensor:
         """Outputs (P, outputs, rows) for a whole split (no dropout), chunked to bound memory."""
         chunk = max(1, EVAL_ELEMENTS // max(1, params[0][0].shape[0] * max(self.dims)))
+        hidden, heads = self._net(params)
         parts = [
-            ops.forward(params, x[lo : lo + chunk], self.runs, self.unit_masks)
+            ops.forward(hidden, heads, self.shape, x[lo : lo + chunk], self.unit_masks)
             for lo in range(0, x.shape[0], chunk)
         ]
         return torch.cat(parts, dim=2)
@@ -328,9 +362,10 @@ class _Group:
                 for mask, draws in zip(masks, self.dropouts, strict=True)
             ]
             saved: list = []
-            out = ops.forward(self.params, x, self.runs, step_masks, saved)
+            hidden, heads = self._net(self.params)
+            out = ops.forward(hidden, heads, self.shape, x, step_masks, saved)
             losses, grad_out = ops.loss_and_gradient(task, out, y)
-            ops.backward(self.params, self.grads, saved, self.runs, grad_out)
+            ops.backward(hidden, heads, self._net(self.grads), self.shape, saved, grad_out)
             self.step += 1
             self._step(self.step)
             total.add_(losses, alpha=size)  # in float64, as the single trainer's float sum

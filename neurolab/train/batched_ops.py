@@ -70,6 +70,7 @@ ACTIVATIONS: dict[str, Activation] = {
 
 Runs = list[tuple[Activation, int, int]]  # (activation, first row, row count)
 Params = list[tuple[torch.Tensor, torch.Tensor]]  # per layer: weight (P, in, out), bias (P, 1, out)
+Exits = list[tuple[int, int, int]]  # (depth, first row, row count) of the rows of each depth
 
 
 def runs_of(names: list[str]) -> Runs:
@@ -95,54 +96,86 @@ def _apply(runs: Runs, kernel: str, out: torch.Tensor, *args: torch.Tensor) -> t
     return out
 
 
+@dataclass(frozen=True)
+class Shape:
+    """Which rows use which layers. Rows are ordered deepest first, so hidden layer k runs on
+    the first `counts[k]` rows, and the rows of one depth d, a block `exits[i]`, leave after d
+    hidden layers through their own output layer, `heads[i]`."""
+
+    runs: list[Runs]  # per hidden layer, over its rows
+    counts: list[int]
+    exits: Exits
+
+
 def forward(
-    params: Params,
+    hidden: Params,
+    heads: Params,
+    shape: Shape,
     x: torch.Tensor,
-    runs: list[Runs],
     masks: list[torch.Tensor | None],
     saved: list | None = None,
 ) -> torch.Tensor:
     """Outputs (P, outputs, rows) for inputs (P, rows, features) or shared (rows, features).
 
-    `masks[l]` (broadcast to (P, rows, width)) multiplies layer l's activations: the 0/1 unit
-    mask of padded units and/or dropout. With `saved` a list, what backward needs goes there.
+    `masks[k]` (broadcast to (counts[k], rows, width)) multiplies hidden layer k's activations:
+    the 0/1 unit mask of padded units and/or dropout. With `saved` a list, what backward needs
+    goes there.
     """
-    h = x if x.dim() == 3 else x.expand(params[0][0].shape[0], *x.shape)
-    for (w, b), layer_runs, mask in zip(params[:-1], runs, masks, strict=True):
-        z = torch.baddbmm(b, h, w)
+    rows = heads[0][0].shape[0]
+    inputs = [x if x.dim() == 3 else x.expand(rows, *x.shape)]  # inputs[k]: hidden layer k's
+    for (w, b), layer_runs, mask, n in zip(hidden, shape.runs, masks, shape.counts, strict=True):
+        h = inputs[-1][:n]
+        z = torch.baddbmm(b[:n], h, w[:n])
         y = _apply(layer_runs, "forward", torch.empty_like(z), z)
         if saved is not None:
             saved.append((h, z, y, mask))
-        h = y if mask is None else y * mask
+        inputs.append(y if mask is None else y * mask)
     if saved is not None:
-        saved.append(h)
-    w, b = params[-1]
+        saved.append(inputs)
+    outs = [
+        torch.baddbmm(b[lo : lo + n], inputs[depth][lo : lo + n], w[lo : lo + n])
+        for (w, b), (depth, lo, n) in zip(heads, shape.exits, strict=True)
+    ]
+    out = outs[0] if len(outs) == 1 else torch.cat(outs)
     # Handed out as (P, outputs, rows), the layout in which log_softmax over a few classes is
     # ~10x faster; the copy is tiny (a transposed matmul instead would cost 3x the head's).
-    return torch.baddbmm(b, h, w).transpose(1, 2).contiguous()
+    return out.transpose(1, 2).contiguous()
 
 
 def backward(
-    params: Params, grads: Params, saved: list, runs: list[Runs], grad_out: torch.Tensor
+    hidden: Params,
+    heads: Params,
+    grads: tuple[Params, Params],
+    shape: Shape,
+    saved: list,
+    grad_out: torch.Tensor,
 ) -> None:
-    """Write d(sum of losses)/d(parameters) into `grads`, given d/d(outputs) (P, outputs, rows)."""
-    h = saved[-1]
-    w, _ = params[-1]
-    gw, gb = grads[-1]
-    grad_out = grad_out.transpose(1, 2).contiguous()  # (P, rows, outputs), as the head's output
-    # bmm into a strided `out=` falls back to one matmul per row: compute, then copy.
-    gw.copy_(torch.bmm(h.transpose(1, 2), grad_out))
-    torch.sum(grad_out, 1, keepdim=True, out=gb)
-    dh = torch.bmm(grad_out, w.transpose(1, 2))
-    for layer in range(len(params) - 2, -1, -1):
-        h, z, y, mask = saved[layer]
-        dy = dh if mask is None else dh * mask
-        dz = _apply(runs[layer], "backward", torch.empty_like(z), dy, z, y)
-        gw, gb = grads[layer]
-        gw.copy_(torch.bmm(h.transpose(1, 2), dz))
-        torch.sum(dz, 1, keepdim=True, out=gb)
-        if layer:
-            dh = torch.bmm(dz, params[layer][0].transpose(1, 2))
+    """Write d(sum of losses)/d(parameters) into `grads` (hidden, heads), given d/d(outputs)
+    (P, outputs, rows). Rows that do not use a layer leave its gradient rows untouched."""
+    inputs = saved[-1]
+    grad_hidden, grad_heads = grads
+    grad_out = grad_out.transpose(1, 2).contiguous()  # (P, rows, outputs), as the heads' output
+    from_head: dict[int, torch.Tensor] = {}  # depth d -> d/d(inputs[d]) of that depth's rows
+    for (w, _), (gw, gb), (depth, lo, n) in zip(heads, grad_heads, shape.exits, strict=True):
+        g = grad_out[lo : lo + n]
+        # bmm into a strided `out=` falls back to one matmul per row: compute, then copy.
+        gw[lo : lo + n].copy_(torch.bmm(inputs[depth][lo : lo + n].transpose(1, 2), g))
+        torch.sum(g, 1, keepdim=True, out=gb[lo : lo + n])
+        if depth:
+            from_head[depth] = torch.bmm(g, w[lo : lo + n].transpose(1, 2))
+    dh = None  # d/d(output of layer k) of the rows that go deeper than k + 1
+    for k in range(len(hidden) - 1, -1, -1):
+        h, z, y, mask = saved[k]
+        parts = [part for part in (dh, from_head.get(k + 1)) if part is not None]
+        dy = parts[0] if len(parts) == 1 else torch.cat(parts)
+        if mask is not None:
+            dy = dy * mask
+        dz = _apply(shape.runs[k], "backward", torch.empty_like(z), dy, z, y)
+        (gw, gb), n = grad_hidden[k], shape.counts[k]
+        gw[:n].copy_(torch.bmm(h.transpose(1, 2), dz))
+        torch.sum(dz, 1, keepdim=True, out=gb[:n])
+        if k:
+            dh = torch.bmm(dz, hidden[k][0][:n].transpose(1, 2))
 
 
 def candidate_losses(task: str, outputs: torch.Tensor, y: torch.Tensor) -> torch.Tensor:

@@ -1,14 +1,16 @@
 """Which candidates train together in `train_population`: grouping by a simple cost model.
 
-A group is stacked into one set of tensors, so its members must share the depth (one `bmm` per
-layer) and the minibatch size (one step for all); widths are padded to the group's largest.
+A group is stacked into one set of tensors, so its members must share the minibatch size (one
+step for all) and the optimizer family (one update rule for all rows). Depths may differ: rows
+go deepest first, hidden layer k runs on the rows that have it, and each depth leaves through
+its own output layer (`batched_ops.Shape`). Widths are padded to the largest of each layer.
 Padding wastes arithmetic, while every extra group costs a fixed number of small operations per
-step, so the plan starts from width buckets (each width rounded up to a power of two, per layer)
-and merges two groups whenever the cost model says the merged group is cheaper than the two
+step, so the plan starts from buckets (one depth, each width rounded up to a power of two) and
+merges two groups whenever the cost model says the merged group is cheaper than the two
 apart. On a CPU with small networks (widths ≤ 64, minibatches of 64) that merges nearly
-everything of one depth; with full-batch training on many rows, where arithmetic dominates, the
-buckets stay apart. Members of a group are ordered by optimizer family, then activations, so that
-each family is one contiguous block of rows and each activation a few contiguous runs.
+everything of one batch size; with full-batch training on many rows, where arithmetic
+dominates, the buckets stay apart. Members of a group are ordered deepest first, then by
+activations, so that each activation is a few contiguous runs of rows.
 """
 
 from __future__ import annotations
@@ -63,12 +65,27 @@ def can_batch(genomes: Sequence[Genome]) -> bool:
         g.optimizer in FAMILIES and all(ly.activation in ACTIVATIONS for ly in g.layers)
         for g in genomes
     )
-    keys = [(len(g.layers), g.batch_size) for g in genomes]
+    keys = [group_key(g, math.inf) for g in genomes]
     return supported and len(set(keys)) < len(keys)
 
 
+def group_key(genome: Genome, n_train: float) -> tuple[str, float]:
+    """Candidates with equal keys may share a group: the optimizer family and the batch size."""
+    return (family(genome), min(genome.batch_size, n_train))
+
+
 def member_order(genome: Genome) -> tuple:
-    return (family(genome), tuple(ly.activation for ly in genome.layers))
+    """Stacking order within a group: deepest first (`batched_ops.Shape`), then activations."""
+    return (-len(genome.layers), tuple(ly.activation for ly in genome.layers))
+
+
+def padded_widths(genomes: Sequence[Genome], members: Sequence[int]) -> tuple[int, ...]:
+    """Each hidden layer's width bucket in a stack of `members`: the widest member that has it."""
+    depth = max(len(genomes[i].layers) for i in members)
+    return tuple(
+        max(bucket(genomes[i].layers[k].width) for i in members if len(genomes[i].layers) > k)
+        for k in range(depth)
+    )
 
 
 @dataclass
@@ -84,23 +101,23 @@ def _cost(
     members = [genomes[i] for i in plan.members]
     batch = min(members[0].batch_size, n_train)
     steps = math.ceil(n_train / batch)
-    sizes = (dims[0], *plan.widths, dims[1])
-    flops = 6 * batch * sum(a * b for a, b in zip(sizes, sizes[1:], strict=False))
-    elements = 12 * batch * sum(plan.widths) + 8 * sum(
-        (a + 1) * b for a, b in zip(sizes, sizes[1:], strict=False)
-    )
+    padded = (dims[0], *plan.widths)
+    arithmetic = 0.0
+    for g in members:  # each member's own layers, padded, and its head
+        depth = len(g.layers)
+        sizes = [*zip(padded[:depth], padded[1 : depth + 1], strict=True), (padded[depth], dims[1])]
+        flops = 6 * batch * sum(a * b for a, b in sizes)
+        elements = 12 * batch * sum(padded[1 : depth + 1]) + 8 * sum((a + 1) * b for a, b in sizes)
+        seconds = flops / cost.flops_per_second + elements / cost.elements_per_second
+        arithmetic += g.epochs * steps * seconds
     ordered = sorted(member_order(g) for g in members)
-    runs = sum(
-        1 + sum(a[1][layer] != b[1][layer] for a, b in zip(ordered, ordered[1:], strict=False))
-        for layer in range(len(plan.widths))
-    )
-    families = len({o[0] for o in ordered})
-    ops = 30 + 14 * len(plan.widths) + 6 * runs + 12 * (families - 1)
-    epochs = [g.epochs for g in members]
-    fixed = max(epochs) * steps * ops * cost.op_seconds
-    arithmetic = (
-        sum(epochs) * steps * (flops / cost.flops_per_second + elements / cost.elements_per_second)
-    )
+    runs = 0
+    for k in range(len(plan.widths)):
+        names = [o[1][k] for o in ordered if len(o[1]) > k]
+        runs += 1 + sum(a != b for a, b in zip(names, names[1:], strict=False))
+    exits = len({len(g.layers) for g in members})
+    ops = 22 + 14 * len(plan.widths) + 6 * runs + 8 * exits
+    fixed = max(g.epochs for g in members) * steps * ops * cost.op_seconds
     # Dropout masks are drawn per candidate and layer once per block of steps (`dropout`).
     blocks = math.ceil(n_train / dropout.block_rows(batch))
     draws = sum(g.epochs * sum(ly.dropout > 0 for ly in g.layers) for g in members)
@@ -121,14 +138,13 @@ def plan_groups(
     fine: dict[tuple, _Plan] = {}
     for i, g in enumerate(genomes):
         widths = tuple(bucket(ly.width) for ly in g.layers)
-        key = (len(g.layers), min(g.batch_size, n_train), widths)
-        fine.setdefault(key, _Plan([], widths)).members.append(i)
-    by_shape: dict[tuple, list[_Plan]] = {}
-    for (depth, batch, _), plan in fine.items():
-        by_shape.setdefault((depth, batch), []).append(plan)
+        fine.setdefault((group_key(g, n_train), widths), _Plan([], widths)).members.append(i)
+    by_key: dict[tuple, list[_Plan]] = {}
+    for (key, _), plan in fine.items():
+        by_key.setdefault(key, []).append(plan)
 
     groups: list[list[int]] = []
-    for (_, batch), plans in by_shape.items():
+    for (_, batch), plans in by_key.items():
         plans = _merge(plans, genomes, dims, n_train, cost)
         for plan in plans:
             members = sorted(plan.members, key=lambda i: (member_order(genomes[i]), i))
@@ -157,11 +173,8 @@ def assign_to_workers(
     groups = plan_groups(genomes, n_features, n_outputs, n_train, device, cost)
 
     def estimate(group: list[int]) -> float:
-        depth = len(genomes[group[0]].layers)
-        widths = tuple(
-            bucket(max(genomes[i].layers[layer].width for i in group)) for layer in range(depth)
-        )
-        return _cost(_Plan(group, widths), genomes, (n_features, n_outputs), n_train, cost)
+        plan = _Plan(group, padded_widths(genomes, group))
+        return _cost(plan, genomes, (n_features, n_outputs), n_train, cost)
 
     shares: list[list[int]] = [[] for _ in range(max(1, workers))]
     loads = [0.0] * len(shares)
@@ -185,10 +198,8 @@ def _merge(
         best = None
         for a in range(len(plans)):
             for b in range(a + 1, len(plans)):
-                merged = _Plan(
-                    plans[a].members + plans[b].members,
-                    tuple(map(max, plans[a].widths, plans[b].widths)),
-                )
+                members = plans[a].members + plans[b].members
+                merged = _Plan(members, padded_widths(genomes, members))
                 merged_cost = _cost(merged, genomes, dims, n_train, cost)
                 saving = costs[a] + costs[b] - merged_cost
                 if saving > 0 and (best is None or saving > best[0]):

@@ -1,8 +1,8 @@
 """Evaluating a whole population of given weights in one stacked forward pass (no training).
 
-Gradient-free neuroevolution scores every individual of a generation at once: the networks of
-one depth are stacked as `train_population` stacks them (`batched._Group`: widths padded with
-zeros, one `baddbmm` per layer) and each split goes through in one pass. Each result carries
+Gradient-free neuroevolution scores every individual of a generation at once: the networks are
+stacked as `train_population` stacks them (`batched._Group`: deepest first, widths padded with
+zeros, one `baddbmm` per layer and depth) and each split goes through in one pass. Each result carries
 the losses and metrics of the weights as given (`epochs` = 0); the weights are the caller's.
 """
 
@@ -38,16 +38,15 @@ def evaluate_population(
     start = time.perf_counter()
     device = torch.device(device)
     splits = _tensors(data, device)
-    by_depth: dict[int, list[int]] = {}
-    for i, genome in enumerate(genomes):
-        by_depth.setdefault(len(genome.layers), []).append(i)
+    if not genomes:
+        return []
+    members = sorted(range(len(genomes)), key=lambda i: -len(genomes[i].layers))
+    group = _Group(
+        [genomes[i] for i in members], [0] * len(members), members, [states[i] for i in members]
+    )
     results: list[TrainResult | None] = [None] * len(genomes)
-    for members in by_depth.values():
-        group = _Group(
-            [genomes[i] for i in members], [0] * len(members), members, [states[i] for i in members]
-        )
-        for i, result in zip(members, _evaluate_group(group, data, splits, device), strict=True):
-            results[i] = result
+    for i, result in zip(members, _evaluate_group(group, data, splits, device), strict=True):
+        results[i] = result
     share = (time.perf_counter() - start) / max(1, len(genomes))
     for result in results:
         result.seconds = share  # type: ignore[union-attr]
@@ -89,7 +88,7 @@ def _stack(group: _Group, device: torch.device) -> torch.Tensor:
     group.dropout_rngs = [None] * len(group.genomes)  # evaluation: dropout never applies
     for row, (genome, state) in enumerate(zip(group.genomes, group.states, strict=True)):
         for (w, b), (w_name, b_name), (a, c) in zip(
-            views, linear_names(genome), group._real(row), strict=True
+            group._member_views(views, row), linear_names(genome), group._real(row), strict=True
         ):
             w[row, :a, :c] = state[w_name].T
             b[row, 0, :c] = state[b_name]

@@ -22,10 +22,10 @@ from neurolab.train.batched import (
     train_population,
 )
 from neurolab.train.batched_ops import ACTIVATIONS
-from neurolab.train.batched_plan import CostModel
+from neurolab.train.batched_plan import CostModel, family
 from neurolab.train.trainer import _tensors, train_candidate
 
-ONE_GROUP = CostModel(op_seconds=1.0)  # merging always pays: one group per depth
+ONE_GROUP = CostModel(op_seconds=1.0)  # merging always pays: one group per family and batch
 
 
 @pytest.fixture(scope="module")
@@ -87,6 +87,9 @@ def assert_same_training(batched, alone, rel: float = 1e-4) -> None:
 
 def test_a_mixed_population_trains_as_each_candidate_would_alone(moons):
     patience = 4
+    # The Adam family's networks of depths 0, 1 and 2 train as one stack.
+    groups = plan_groups(MIXED, 2, 2, len(moons.y_train), cost=ONE_GROUP)
+    assert [3, 7, 5, 6, 1, 0] in groups
     results = train_population(MIXED, moons, seeds=SEEDS, patience=patience, cost=ONE_GROUP)
     for genome, seed, result in zip(MIXED, SEEDS, results, strict=True):
         alone = train_candidate(genome, moons, seed=seed, patience=patience)
@@ -124,7 +127,7 @@ def test_same_as_alone_without_merging_groups_and_for_regression():
         Genome((L(30, "relu"),), "sgd", 0.02, 0.0, 16, 6),
         Genome((L(3, "tanh"), L(5, "sigmoid")), "adamw", 0.02, 1e-3, 64, 6),
     ]
-    # Three groups: batch sizes 16 and 64 never mix, widths 8 and 30 are apart without merging.
+    # Three groups: batch sizes 16 and 64 never mix, nor do Adam and SGD.
     assert len(plan_groups(genomes, 1, 1, len(sine.y_train), cost=CostModel(op_seconds=0.0))) == 3
     results = train_population(
         genomes, sine, seeds=[7, 8, 9], patience=10, cost=CostModel(op_seconds=0.0)
@@ -229,13 +232,13 @@ def test_grouping_and_can_batch():
     for cost in (CostModel(), CostModel(op_seconds=0.0), ONE_GROUP):
         groups = plan_groups(genomes, 2, 2, 600, cost=cost)
         assert sorted(i for g in groups for i in g) == list(range(len(genomes)))
-        for group in groups:  # one depth and one batch size per group
-            assert len({(len(genomes[i].layers), genomes[i].batch_size) for i in group}) == 1
+        for group in groups:  # one optimizer family and one batch size per group
+            assert len({(family(genomes[i]), genomes[i].batch_size) for i in group}) == 1
     # Without merging, widths 5 and 7 share a power-of-two bucket; 60 does not.
     buckets = plan_groups(genomes, 2, 2, 600, cost=CostModel(op_seconds=0.0))
     assert [0, 1] in buckets and [2] in buckets
-    # Adam rows come before SGD rows in a stack.
-    assert [3, 5] in plan_groups(genomes, 2, 2, 600, cost=ONE_GROUP)
+    # Depths share a stack, deepest first; Adam and SGD do not.
+    assert plan_groups(genomes, 2, 2, 600, cost=ONE_GROUP) == [[3, 0, 1, 2], [4], [5]]
     assert can_batch(genomes)
     # Whole groups go to workers: every candidate once, groups never split.
     shares = assign_to_workers(genomes, 2, 2, 2, 600, cost=CostModel(op_seconds=0.0))
