@@ -352,7 +352,8 @@ def _print_dataset(name: str, rows: dict) -> None:
         plain = rows["plain_optuna_torch"]
         verdict = (
             "matches or beats"
-            if b["test_mean"] >= s["test_mean"] - max(b["test_std"], s["test_std"])
+            # 1e-6: NeuroLab's metrics are float32, scikit-learn's float64 (0.9667 == 0.96667).
+            if b["test_mean"] >= s["test_mean"] - max(b["test_std"], s["test_std"]) - 1e-6
             else "BELOW"
         )
         print(

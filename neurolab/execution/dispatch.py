@@ -1,8 +1,12 @@
 """How an executor queues candidates and hands them to free workers; shared by the process
 pool and Ray.
 
-The same queue and number of free workers give the same shares on every backend, so a run's
-candidates train in the same stacked groups (and get the same floats) wherever they run.
+With batching, the candidates of one submission (a generation) are planned into stacked groups
+once (`plan_groups`), and each free worker gets one whole group, the costliest first. A worker
+that finishes early takes the next group, so the workers stay busy although the cost of a group
+is only an estimate (early stopping ends most networks well before their epoch count). Groups
+are planned per submission, not per free worker, so a run's candidates train in the same
+stacks (and get the same floats) however the timing of the workers turns out, on every backend.
 """
 
 from __future__ import annotations
@@ -15,38 +19,28 @@ from neurolab.execution.worker import CandidateTask, batchable
 from neurolab.train.trainer import TrainResult
 
 
-def take_shares(
-    queue: deque[CandidateTask], free: int, data: PreparedData, device: str, batching: bool
-) -> list[list[CandidateTask]]:
-    """Work for up to `free` workers, taken off `queue`: with `batching`, the whole queue as
-    stacked groups balanced by estimated cost; otherwise one candidate each. No empty shares."""
-    if free < 1 or not queue:
-        return []
-    queued = list(queue)
-    if batching and batchable(queued):
-        from neurolab.train.batched import assign_to_workers
-
-        genomes = [task.training_genome() for task in queued]  # with its epochs
-        shares = assign_to_workers(
-            genomes, free, data.n_features, data.n_outputs, len(data.y_train), device
-        )
-        queue.clear()
-        return [[queued[i] for i in share] for share in shares if share]
-    return [[queue.popleft()] for _ in range(min(free, len(queue)))]
-
-
 class WorkQueue:
-    """The candidates submitted but not yet with a worker, and those cancelled before they
-    started (`cancel_all`, or `drop` one): `not_started()` gives them back as cancelled."""
+    """The candidates submitted but not yet with a worker: `tasks` not yet planned, `groups`
+    planned; and those cancelled before they started (`cancel_all`, or `drop` one), which
+    `not_started()` gives back as cancelled."""
 
     def __init__(self) -> None:
         self.tasks: deque[CandidateTask] = deque()
+        self.groups: deque[list[CandidateTask]] = deque()
         self.cancelled = False
         self._dropped: list[CandidateTask] = []
+
+    def __bool__(self) -> bool:
+        return bool(self.tasks or self.groups)
 
     def submit(self, tasks: list[CandidateTask]) -> None:
         self.cancelled = False
         self.tasks.extend(tasks)
+
+    def requeue(self, tasks: list[CandidateTask]) -> None:
+        """Tasks back from a lost worker: first in line, as one share."""
+        if tasks:
+            self.groups.appendleft(list(tasks))
 
     def cancel_all(self) -> None:
         self.cancelled = True
@@ -56,8 +50,46 @@ class WorkQueue:
             if task.candidate_id == candidate_id:
                 self.tasks.remove(task)
                 self._dropped.append(task)
+        for group in list(self.groups):
+            for task in [t for t in group if t.candidate_id == candidate_id]:
+                group.remove(task)
+                self._dropped.append(task)
+            if not group:
+                self.groups.remove(group)
 
     def not_started(self) -> Iterator[tuple[CandidateTask, TrainResult]]:
-        while self._dropped or (self.cancelled and self.tasks):
-            task = self._dropped.pop() if self._dropped else self.tasks.popleft()
+        while self._dropped or (self.cancelled and self):
+            if self._dropped:
+                task = self._dropped.pop()
+            elif self.groups:
+                group = self.groups[0]
+                task = group.pop(0)
+                if not group:
+                    self.groups.popleft()
+            else:
+                task = self.tasks.popleft()
             yield task, TrainResult("cancelled", error="stopped before it started")
+
+    def take(
+        self, free: int, data: PreparedData, device: str, batching: bool
+    ) -> list[list[CandidateTask]]:
+        """Work for up to `free` workers: with `batching`, one planned group each (the unplanned
+        tasks are planned first); otherwise one candidate each. No empty shares."""
+        if free < 1 or not self:
+            return []
+        queued = list(self.tasks)
+        if batching and queued and batchable(queued):
+            from neurolab.train.batched import plan_by_cost
+
+            genomes = [task.training_genome() for task in queued]  # with its epochs
+            groups = plan_by_cost(
+                genomes, data.n_features, data.n_outputs, len(data.y_train), device
+            )
+            self.tasks.clear()
+            self.groups.extend([queued[i] for i in group] for group in groups)
+        shares = []
+        while len(shares) < free and self.groups:
+            shares.append(self.groups.popleft())
+        while len(shares) < free and self.tasks:
+            shares.append([self.tasks.popleft()])
+        return shares

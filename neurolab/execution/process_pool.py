@@ -22,7 +22,7 @@ from multiprocessing.connection import Connection, wait
 from neurolab.data.dataset import PreparedData
 from neurolab.events import EventSink
 from neurolab.execution.base import WorkerLimits
-from neurolab.execution.dispatch import WorkQueue, take_shares
+from neurolab.execution.dispatch import WorkQueue
 from neurolab.execution.worker import OUT_OF_MEMORY, CandidateTask, WorkerContext
 from neurolab.train.trainer import TrainResult
 
@@ -169,7 +169,7 @@ class ProcessPoolExecutor:
         if self._paused:
             return
         idle = [w for w in self._workers if not w.tasks]
-        shares = take_shares(self._queue.tasks, len(idle), self._data, self.device, self.batching)
+        shares = self._queue.take(len(idle), self._data, self.device, self.batching)
         for worker, share in zip(idle, shares, strict=False):
             self._start(worker, share)
 
@@ -214,7 +214,7 @@ class ProcessPoolExecutor:
             self._dispatch()
             busy = [w for w in self._workers if w.tasks]
             if not busy:
-                if not self._queue.tasks:
+                if not self._queue:
                     return
                 time.sleep(0.1)  # paused with work queued
                 continue

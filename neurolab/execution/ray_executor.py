@@ -25,7 +25,7 @@ from typing import Any
 from neurolab.data.dataset import PreparedData
 from neurolab.errors import ClusterError
 from neurolab.events import Event, EventSink
-from neurolab.execution.dispatch import WorkQueue, take_shares
+from neurolab.execution.dispatch import WorkQueue
 from neurolab.execution.ray_cluster import actors_that_fit, import_ray
 from neurolab.execution.worker import CandidateTask, StopFlags, WorkerContext
 from neurolab.train.trainer import TrainResult
@@ -194,7 +194,7 @@ class RayExecutor:
         if self._paused:
             return
         free = [a for a in list(self._actors) if not a.tasks and self._is_up(a)]
-        shares = take_shares(self._queue.tasks, len(free), self._data, self.device, self.batching)
+        shares = self._queue.take(len(free), self._data, self.device, self.batching)
         for actor, share in zip(free, shares, strict=False):
             actor.tasks = share
             actor.job = actor.handle.train.remote(share)
@@ -207,7 +207,7 @@ class RayExecutor:
             self._dispatch()
             busy = [a for a in self._actors if a.tasks]
             if not busy:
-                if not self._queue.tasks:
+                if not self._queue:
                     return
                 if self._paused or any(a.pid is not None for a in self._actors):
                     waiting_since = time.monotonic()
@@ -267,7 +267,7 @@ class RayExecutor:
 
     def _lost(self, tasks: list[CandidateTask], exc: Exception) -> list:
         """Candidates of a dead worker: queued again, or failed after `MAX_ATTEMPTS`."""
-        failed = []
+        failed, again = [], []
         reason = f"its Ray worker was lost ({_first_line(exc)})"
         for task in tasks:
             attempts = self._attempts.get(task.candidate_id, 0) + 1
@@ -278,7 +278,8 @@ class RayExecutor:
                 error = f"{reason}; gave up after {attempts} attempts"
                 failed.append((task, TrainResult("failed", error=error)))
             else:
-                self._queue.tasks.appendleft(task)
+                again.append(task)
+        self._queue.requeue(again)
         return failed
 
     def cancel(self, candidate_id: int | None = None) -> None:

@@ -12,8 +12,11 @@ same on CUDA too) and the same early stopping.
 A group (`batched_plan.plan_groups` decides who trains with whom) keeps all parameters of a
 candidate in one row of a `(P, N)` tensor; each layer's weight `(P, in, out)` and bias
 `(P, 1, out)` are views of it, and its gradients are views of a `(P, N)` buffer, so the
-optimizer is a few element-wise passes over two row blocks (Adam family, then SGD), whatever
-the depth. Widths are padded with zero weights; a padded unit stays exactly zero because its
+optimizer is a few element-wise passes over the rows (the Adam family's block, then SGD's; a
+planned group holds one family), whatever the depths. Members of different depths share the
+stack: rows go deepest first, hidden layer k runs on the first rows (those that have it), and
+each depth has an output layer of its own, so a row's unused layers stay zero with zero
+gradients. Widths are padded with zero weights; a padded unit stays exactly zero because its
 pre-activation is zero, an activation with f(0) != 0 (sigmoid) gets a 0/1 unit mask, and zero
 gradients leave zero weights unchanged under all three optimizers. A candidate that stops
 (patience, its own epoch count, a non-finite loss, a cancel) leaves the stack at the end of the
@@ -43,15 +46,17 @@ from neurolab.train.batched_plan import (
     assign_to_workers,
     can_batch,
     family,
+    plan_by_cost,
     plan_groups,
 )
-from neurolab.train.trainer import TrainResult, _tensors, metric, non_finite_loss
+from neurolab.train.trainer import TrainResult, _tensors, metrics, non_finite_loss
 
 __all__ = [
     "BatchEpochCallback",
     "CostModel",
     "assign_to_workers",
     "can_batch",
+    "plan_by_cost",
     "plan_groups",
     "train_population",
 ]
@@ -256,15 +261,15 @@ class _Group:
                 exits.append((depth, lo, n))
                 lo += n
         self.heads = [self.depth + self.head_depths.index(depth) for depth, _, _ in exits]
-        runs = [
-            ops.runs_of([g.layers[k].activation for g in genomes[: counts[k]]])
+        mixes = [
+            ops.mix_of([g.layers[k].activation for g in genomes[: counts[k]]], device)
             for k in range(self.active_depth)
         ]
-        self.shape = ops.Shape(runs, counts, exits)
+        self.shape = ops.Shape(mixes, counts, exits)
         self.unit_masks: list[torch.Tensor | None] = []
-        for k, layer_runs in enumerate(runs):
+        for k, mix in enumerate(mixes):
             mask = None
-            if not all(activation.zero_at_zero for activation, _, _ in layer_runs):
+            if not all(activation.zero_at_zero for activation, _, _ in mix.runs):
                 mask = torch.zeros(counts[k], 1, self.dims[k + 1], device=device)
                 for r, m in enumerate(rows[: counts[k]]):
                     mask[r, 0, : self.widths[m][k]] = 1.0
@@ -427,7 +432,7 @@ class _Group:
         """The single trainer's end-of-epoch logic per row; returns the rows that go on."""
         keep: list[int] = []
         improved: list[int] = []
-        val_rows = val_out.transpose(1, 2).contiguous() if on_epoch is not None else None
+        val_metrics = metrics(task, val_out, val_y) if on_epoch is not None else None
         for r, member in enumerate(self.rows):
             result, genome = self.results[member], self.genomes[member]
             result.epochs = epoch
@@ -444,7 +449,7 @@ class _Group:
             else:
                 self.waited[member] += 1
             if on_epoch is not None:
-                val_metric = metric(task, val_rows[r], val_y)
+                val_metric = val_metrics[r]
 
                 def build(row=self.theta[r], member=member) -> nn.Module:
                     return self.model(row, member)
@@ -468,14 +473,13 @@ class _Group:
         """Metrics and weights from each candidate's best epoch, all members in one pass."""
         self._activate(list(range(len(self.genomes))), self.best_theta.device)
         params = self._views(self.best_theta)
-        # (P, rows, outputs), contiguous, so `metric` takes each candidate's slice as is.
-        outs = [self._evaluate(params, s.x).transpose(1, 2).contiguous() for s in splits]
+        scores = [metrics(task, self._evaluate(params, s.x), s.y) for s in splits]
         for member, result in enumerate(self.results):
             if self.best_val[member] == math.inf:
                 if result.status == "ok":
                     result.status, result.error = "failed", "no epoch finished"
                 continue
             result.train_metric, result.val_metric, result.test_metric = (
-                metric(task, out[member], split.y) for out, split in zip(outs, splits, strict=True)
+                split_scores[member] for split_scores in scores
             )
             result.weights = safetensors_save(self.state_dict(self.best_theta[member], member))

@@ -84,6 +84,49 @@ def runs_of(names: list[str]) -> Runs:
     return runs
 
 
+@dataclass(frozen=True)
+class Mix:
+    """One hidden layer's activations over its rows, as runs of rows with equal activations.
+    Where one activation's rows lie scattered (the stack is ordered by earlier layers), the rows
+    are gathered into activation order first (`order`) and back after (`restore`): two gathers
+    in each direction cost less than a kernel call per short run."""
+
+    runs: Runs
+    order: torch.Tensor | None = None
+    restore: torch.Tensor | None = None
+
+
+def mix_of(names: list[str], device: torch.device | str = "cpu") -> Mix:
+    runs = runs_of(names)
+    order = sorted(range(len(names)), key=lambda row: names[row])  # stable
+    grouped = runs_of([names[row] for row in order])
+    if len(runs) - len(grouped) < 3:
+        return Mix(runs)
+    index = torch.tensor(order, device=device)
+    restore = torch.empty_like(index)
+    restore[index] = torch.arange(len(order), device=device)
+    return Mix(grouped, index, restore)
+
+
+def activate(mix: Mix, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(z, y) in the mix's row order, for `activate_backward`, and y in the stack's order."""
+    if mix.order is None:
+        y = _apply(mix.runs, "forward", torch.empty_like(z), z)
+        return z, y, y
+    z = z.index_select(0, mix.order)
+    y = _apply(mix.runs, "forward", torch.empty_like(z), z)
+    return z, y, y.index_select(0, mix.restore)
+
+
+def activate_backward(mix: Mix, dy: torch.Tensor, z: torch.Tensor, y: torch.Tensor):
+    """d/dz in the stack's order, given dy in the stack's order and `activate`'s (z, y)."""
+    if mix.order is None:
+        return _apply(mix.runs, "backward", torch.empty_like(z), dy, z, y)
+    dy = dy.index_select(0, mix.order)
+    dz = _apply(mix.runs, "backward", torch.empty_like(z), dy, z, y)
+    return dz.index_select(0, mix.restore)
+
+
 def _apply(runs: Runs, kernel: str, out: torch.Tensor, *args: torch.Tensor) -> torch.Tensor:
     """Run each activation's forward or backward kernel on its rows, writing into `out`."""
     if len(runs) == 1:
@@ -102,7 +145,7 @@ class Shape:
     the first `counts[k]` rows, and the rows of one depth d, a block `exits[i]`, leave after d
     hidden layers through their own output layer, `heads[i]`."""
 
-    runs: list[Runs]  # per hidden layer, over its rows
+    mixes: list[Mix]  # per hidden layer, over its rows
     counts: list[int]
     exits: Exits
 
@@ -123,12 +166,11 @@ def forward(
     """
     rows = heads[0][0].shape[0]
     inputs = [x if x.dim() == 3 else x.expand(rows, *x.shape)]  # inputs[k]: hidden layer k's
-    for (w, b), layer_runs, mask, n in zip(hidden, shape.runs, masks, shape.counts, strict=True):
+    for (w, b), mix, mask, n in zip(hidden, shape.mixes, masks, shape.counts, strict=True):
         h = inputs[-1][:n]
-        z = torch.baddbmm(b[:n], h, w[:n])
-        y = _apply(layer_runs, "forward", torch.empty_like(z), z)
+        z, y_mixed, y = activate(mix, torch.baddbmm(b[:n], h, w[:n]))
         if saved is not None:
-            saved.append((h, z, y, mask))
+            saved.append((h, z, y_mixed, mask))
         inputs.append(y if mask is None else y * mask)
     if saved is not None:
         saved.append(inputs)
@@ -170,7 +212,7 @@ def backward(
         dy = parts[0] if len(parts) == 1 else torch.cat(parts)
         if mask is not None:
             dy = dy * mask
-        dz = _apply(shape.runs[k], "backward", torch.empty_like(z), dy, z, y)
+        dz = activate_backward(shape.mixes[k], dy, z, y)
         (gw, gb), n = grad_hidden[k], shape.counts[k]
         gw[:n].copy_(torch.bmm(h.transpose(1, 2), dz))
         torch.sum(dz, 1, keepdim=True, out=gb[:n])

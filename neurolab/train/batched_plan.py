@@ -15,6 +15,7 @@ activations, so that each activation is a few contiguous runs of rows.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -155,6 +156,27 @@ def plan_groups(
     return groups
 
 
+def plan_by_cost(
+    genomes: Sequence[Genome],
+    n_features: int,
+    n_outputs: int,
+    n_train: int,
+    device: str = "cpu",
+    cost: CostModel | None = None,
+) -> list[list[int]]:
+    """`plan_groups`, the costliest (estimated) first: the order to hand groups to workers."""
+    cost = cost or CostModel.for_device(device)
+    groups = plan_groups(genomes, n_features, n_outputs, n_train, device, cost)
+    dims = (n_features, n_outputs)
+    return sorted(groups, key=lambda g: -_estimate(g, genomes, dims, n_train, cost))
+
+
+def _estimate(
+    group: list[int], genomes: Sequence[Genome], dims: tuple[int, int], n_train: int, cost
+) -> float:
+    return _cost(_Plan(group, padded_widths(genomes, group)), genomes, dims, n_train, cost)
+
+
 def assign_to_workers(
     genomes: Sequence[Genome],
     workers: int,
@@ -164,24 +186,20 @@ def assign_to_workers(
     device: str = "cpu",
     cost: CostModel | None = None,
 ) -> list[list[int]]:
-    """Split a population into `workers` shares of whole groups with similar estimated cost.
+    """Split a population into `workers` shares of whole groups with similar estimated cost,
+    for a fixed split in advance (executors hand out groups as workers free up instead).
 
-    Each share is meant for one worker's `train_population`; longest groups are placed first,
-    each on the least loaded worker. Shares may be empty when there are fewer groups.
+    Longest groups are placed first, each on the least loaded worker. Shares may be empty
+    when there are fewer groups.
     """
     cost = cost or CostModel.for_device(device)
-    groups = plan_groups(genomes, n_features, n_outputs, n_train, device, cost)
-
-    def estimate(group: list[int]) -> float:
-        plan = _Plan(group, padded_widths(genomes, group))
-        return _cost(plan, genomes, (n_features, n_outputs), n_train, cost)
-
+    dims = (n_features, n_outputs)
     shares: list[list[int]] = [[] for _ in range(max(1, workers))]
     loads = [0.0] * len(shares)
-    for group in sorted(groups, key=estimate, reverse=True):
+    for group in plan_by_cost(genomes, n_features, n_outputs, n_train, device, cost):
         least = loads.index(min(loads))
         shares[least].extend(group)
-        loads[least] += estimate(group)
+        loads[least] += _estimate(group, genomes, dims, n_train, cost)
     return shares
 
 
@@ -192,21 +210,30 @@ def _merge(
     n_train: int,
     cost: CostModel,
 ) -> list[_Plan]:
-    """Greedy: merge the pair that saves the most estimated time until no merge saves any."""
-    costs = [_cost(p, genomes, dims, n_train, cost) for p in plans]
+    """Greedy: merge the pair that saves the most estimated time until no merge saves any.
+    Each pair's merged cost is computed once (a plan runs in every worker, every generation)."""
+    costs = {tuple(p.members): _cost(p, genomes, dims, n_train, cost) for p in plans}
+    pairs: dict[tuple[tuple[int, ...], tuple[int, ...]], tuple[_Plan, float]] = {}
+
+    def merged(a: _Plan, b: _Plan) -> tuple[_Plan, float]:
+        key = (tuple(a.members), tuple(b.members))
+        if key not in pairs:
+            widths = tuple(map(max, itertools.zip_longest(a.widths, b.widths, fillvalue=0)))
+            plan = _Plan(a.members + b.members, widths)
+            pairs[key] = (plan, _cost(plan, genomes, dims, n_train, cost))
+        return pairs[key]
+
     while len(plans) > 1:
         best = None
-        for a in range(len(plans)):
-            for b in range(a + 1, len(plans)):
-                members = plans[a].members + plans[b].members
-                merged = _Plan(members, padded_widths(genomes, members))
-                merged_cost = _cost(merged, genomes, dims, n_train, cost)
-                saving = costs[a] + costs[b] - merged_cost
+        for i, a in enumerate(plans):
+            for b in plans[i + 1 :]:
+                plan, plan_cost = merged(a, b)
+                saving = costs[tuple(a.members)] + costs[tuple(b.members)] - plan_cost
                 if saving > 0 and (best is None or saving > best[0]):
-                    best = (saving, a, b, merged, merged_cost)
+                    best = (saving, a, b, plan, plan_cost)
         if best is None:
             break
-        _, a, b, merged, merged_cost = best
-        plans = [p for k, p in enumerate(plans) if k not in (a, b)] + [merged]
-        costs = [c for k, c in enumerate(costs) if k not in (a, b)] + [merged_cost]
+        _, a, b, plan, plan_cost = best
+        plans = [p for p in plans if p is not a and p is not b] + [plan]
+        costs[tuple(plan.members)] = plan_cost
     return plans

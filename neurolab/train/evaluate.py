@@ -20,7 +20,7 @@ from neurolab.inherit import linear_names
 from neurolab.model import parameter_count
 from neurolab.train import batched_ops as ops
 from neurolab.train.batched import _Group
-from neurolab.train.trainer import TrainResult, _tensors
+from neurolab.train.trainer import TrainResult, _tensors, metrics
 
 
 @torch.no_grad()
@@ -63,7 +63,7 @@ def _evaluate_group(
     outs = [group._evaluate(params, split.x) for split in splits]  # (P, outputs, rows)
     pairs = list(zip(outs, splits, strict=True))
     losses = [ops.candidate_losses(data.task, out, s.y).tolist() for out, s in pairs]
-    scores = [_metrics(data.task, out, s.y) for out, s in pairs]
+    scores = [metrics(data.task, out, s.y) for out, s in pairs]
     results = []
     for member, genome in enumerate(group.genomes):
         result = TrainResult(
@@ -93,15 +93,3 @@ def _stack(group: _Group, device: torch.device) -> torch.Tensor:
             w[row, :a, :c] = state[w_name].T
             b[row, 0, :c] = state[b_name]
     return theta.to(device)
-
-
-def _metrics(task: str, outputs: torch.Tensor, y: torch.Tensor) -> list[float]:
-    """`trainer.metric` of every row of outputs (P, outputs, rows) at once."""
-    if task == "classification":
-        return (outputs.argmax(dim=1) == y).float().mean(1).tolist()
-    pred = outputs[:, 0]
-    residual = torch.sum((y - pred) ** 2, dim=1)
-    total = torch.sum((y - y.mean()) ** 2)
-    if float(total) <= 0:
-        return [0.0] * outputs.shape[0]
-    return (1.0 - residual / total).tolist()

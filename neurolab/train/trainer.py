@@ -80,6 +80,18 @@ def metric(task: str, outputs: torch.Tensor, y: torch.Tensor) -> float:
     return float(1.0 - residual / total) if float(total) > 0 else 0.0
 
 
+def metrics(task: str, outputs: torch.Tensor, y: torch.Tensor) -> list[float]:
+    """`metric` of every candidate of a stack's outputs (P, outputs, rows), at once."""
+    if task == "classification":
+        return (outputs.argmax(dim=1) == y).float().mean(1).tolist()
+    pred = outputs[:, 0]
+    residual = torch.sum((y - pred) ** 2, dim=1)
+    total = torch.sum((y - y.mean()) ** 2)
+    if float(total) <= 0:
+        return [0.0] * outputs.shape[0]
+    return (1.0 - residual / total).tolist()
+
+
 def loss_function(task: str) -> nn.Module:
     return nn.CrossEntropyLoss() if task == "classification" else nn.MSELoss()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import replace
 
@@ -13,6 +14,7 @@ from neurolab.data import load_data
 from neurolab.genome import Genome, LayerGene
 from neurolab.model import build_model
 from neurolab.spec import DataSpec
+from neurolab.train import batched_ops as ops
 from neurolab.train import dropout
 from neurolab.train.batched import (
     _Group,
@@ -118,6 +120,20 @@ def test_dropout_masks_do_not_depend_on_the_group(moons, monkeypatch):
     assert train_candidate(plain, moons, seed=11, patience=10).train_losses[0] != pytest.approx(
         single.train_losses[0], rel=1e-3
     )
+
+
+def test_scattered_activations_are_gathered_and_train_as_alone(moons):
+    # Stacked in first-layer order, the second layer's activations alternate row by row.
+    pairs = itertools.product(("relu", "tanh", "gelu", "silu"), ("elu", "sigmoid"))
+    genomes = [
+        Genome((L(6 + i, first), L(5, second, 0.1 * (i % 2))), "adam", 0.01, 0.0, 32, 5)
+        for i, (first, second) in enumerate(pairs)
+    ]
+    [group] = plan_groups(genomes, 2, 2, len(moons.y_train), cost=ONE_GROUP)
+    assert ops.mix_of([genomes[i].layers[1].activation for i in group]).order is not None
+    results = train_population(genomes, moons, seeds=list(range(8)), patience=10, cost=ONE_GROUP)
+    for seed, (genome, result) in enumerate(zip(genomes, results, strict=True)):
+        assert_same_training(result, train_candidate(genome, moons, seed=seed, patience=10))
 
 
 def test_same_as_alone_without_merging_groups_and_for_regression():

@@ -1,4 +1,8 @@
-"""A run killed with SIGKILL at any point and resumed ends exactly like an uninterrupted one."""
+"""A run killed with SIGKILL at any point and resumed ends exactly like an uninterrupted one.
+
+A generation of 5 trains as one stack, so its candidates land in the file together: the kill
+points fall after 1 or 2 finished generations, while the next one trains.
+"""
 
 import json
 import sqlite3
@@ -11,7 +15,7 @@ import pytest
 from neurolab.cli import main
 from neurolab.store import ProjectStore
 
-ARGS = ["--dataset", "moons", "--population", "5", "--generations", "3", "--seed", "3"]
+ARGS = ["--dataset", "moons", "--population", "5", "--generations", "5", "--seed", "3"]
 
 
 @pytest.fixture(scope="module")
