@@ -79,10 +79,10 @@ class WorkQueue:
             return []
         queued = list(self.tasks)
         if batching and queued and batchable(queued):
-            from neurolab.train.batched import plan_by_cost
+            from neurolab.train.batched import plan_groups
 
             genomes = [task.training_genome() for task in queued]  # with its epochs
-            groups = plan_by_cost(
+            groups = plan_groups(
                 genomes, data.n_features, data.n_outputs, len(data.y_train), device
             )
             self.tasks.clear()

@@ -46,7 +46,6 @@ from neurolab.train.batched_plan import (
     assign_to_workers,
     can_batch,
     family,
-    plan_by_cost,
     plan_groups,
 )
 from neurolab.train.trainer import TrainResult, _tensors, metrics, non_finite_loss
@@ -56,7 +55,6 @@ __all__ = [
     "CostModel",
     "assign_to_workers",
     "can_batch",
-    "plan_by_cost",
     "plan_groups",
     "train_population",
 ]

@@ -133,7 +133,8 @@ def plan_groups(
     device: str = "cpu",
     cost: CostModel | None = None,
 ) -> list[list[int]]:
-    """Indices into `genomes`, one list per group, members in stacking order."""
+    """Indices into `genomes`, one list per group, members in stacking order; the costliest
+    group (estimated) first, the order in which to hand groups to workers."""
     cost = cost or CostModel.for_device(device)
     dims = (n_features, n_outputs)
     fine: dict[tuple, _Plan] = {}
@@ -153,21 +154,6 @@ def plan_groups(
             widest = max((w for w in plan.widths), default=n_outputs)
             size = max(1, cost.max_elements // max(1, min(batch, n_train) * widest))
             groups.extend(members[lo : lo + size] for lo in range(0, len(members), size))
-    return groups
-
-
-def plan_by_cost(
-    genomes: Sequence[Genome],
-    n_features: int,
-    n_outputs: int,
-    n_train: int,
-    device: str = "cpu",
-    cost: CostModel | None = None,
-) -> list[list[int]]:
-    """`plan_groups`, the costliest (estimated) first: the order to hand groups to workers."""
-    cost = cost or CostModel.for_device(device)
-    groups = plan_groups(genomes, n_features, n_outputs, n_train, device, cost)
-    dims = (n_features, n_outputs)
     return sorted(groups, key=lambda g: -_estimate(g, genomes, dims, n_train, cost))
 
 
@@ -196,7 +182,7 @@ def assign_to_workers(
     dims = (n_features, n_outputs)
     shares: list[list[int]] = [[] for _ in range(max(1, workers))]
     loads = [0.0] * len(shares)
-    for group in plan_by_cost(genomes, n_features, n_outputs, n_train, device, cost):
+    for group in plan_groups(genomes, n_features, n_outputs, n_train, device, cost):
         least = loads.index(min(loads))
         shares[least].extend(group)
         loads[least] += _estimate(group, genomes, dims, n_train, cost)
