@@ -170,7 +170,11 @@ class _Group:
     def _member_views(self, views: ops.Params, member: int) -> ops.Params:
         """The layers `member` uses, in its network's order: its hidden layers, its head."""
         depth = self.depths[member]
-        return [*views[:depth], views[self.depth + self.head_depths.index(depth)]]
+        return [*views[:depth], views[self._head_slot(depth)]]
+
+    def _head_slot(self, depth: int) -> int:
+        """Index into `_views` of the output layer of the members of `depth`."""
+        return self.depth + self.head_depths.index(depth)
 
     def _real(self, member: int) -> list[tuple[int, int]]:
         sizes = [self.dims[0], *self.widths[member], self.dims[-1]]
@@ -258,7 +262,7 @@ class _Group:
             if n:
                 exits.append((depth, lo, n))
                 lo += n
-        self.heads = [self.depth + self.head_depths.index(depth) for depth, _, _ in exits]
+        self.heads = [self._head_slot(depth) for depth, _, _ in exits]
         mixes = [
             ops.mix_of([g.layers[k].activation for g in genomes[: counts[k]]], device)
             for k in range(self.active_depth)
@@ -288,8 +292,10 @@ class _Group:
         return params[: self.active_depth], [params[i] for i in self.heads]
 
     def _bind(self, theta: torch.Tensor) -> None:
+        """Train `theta` (after `_activate`): its views, and those of its gradient buffer."""
         self.theta, self.grad = theta, torch.zeros_like(theta)
         self.params, self.grads = self._views(theta), self._views(self.grad)
+        self.net, self.grad_net = self._net(self.params), self._net(self.grads)
 
     def _compact(self, keep: list[int], device: torch.device) -> None:
         """Drop the rows of stopped candidates; `keep` are positions in the active stack."""
@@ -365,10 +371,9 @@ class _Group:
                 for mask, draws in zip(masks, self.dropouts, strict=True)
             ]
             saved: list = []
-            hidden, heads = self._net(self.params)
-            out = ops.forward(hidden, heads, self.shape, x, step_masks, saved)
+            out = ops.forward(*self.net, self.shape, x, step_masks, saved)
             losses, grad_out = ops.loss_and_gradient(task, out, y)
-            ops.backward(hidden, heads, self._net(self.grads), self.shape, saved, grad_out)
+            ops.backward(*self.net, self.grad_net, self.shape, saved, grad_out)
             self.step += 1
             self._step(self.step)
             total.add_(losses, alpha=size)  # in float64, as the single trainer's float sum

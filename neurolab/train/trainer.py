@@ -71,17 +71,13 @@ def make_optimizer(genome: Genome, params) -> torch.optim.Optimizer:
 
 
 def metric(task: str, outputs: torch.Tensor, y: torch.Tensor) -> float:
-    """Accuracy for classification, R² for regression (invariant to the target's scaling)."""
-    if task == "classification":
-        return float((outputs.argmax(dim=1) == y).float().mean())
-    pred = outputs.squeeze(1)
-    residual = torch.sum((y - pred) ** 2)
-    total = torch.sum((y - y.mean()) ** 2)
-    return float(1.0 - residual / total) if float(total) > 0 else 0.0
+    """Accuracy for classification, R² for regression (invariant to the target's scaling), of
+    one network's outputs (rows, outputs)."""
+    return metrics(task, outputs.T.unsqueeze(0), y)[0]
 
 
 def metrics(task: str, outputs: torch.Tensor, y: torch.Tensor) -> list[float]:
-    """`metric` of every candidate of a stack's outputs (P, outputs, rows), at once."""
+    """`metric` of every network of a stack, from its outputs (P, outputs, rows), at once."""
     if task == "classification":
         return (outputs.argmax(dim=1) == y).float().mean(1).tolist()
     pred = outputs[:, 0]
