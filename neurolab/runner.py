@@ -29,7 +29,8 @@ from neurolab.events import (
     RunStarted,
     StateChanged,
 )
-from neurolab.execution import CandidateTask, Executor, make_executor
+from neurolab.execution import CandidateTask, Executor, make_executor, uses_pool
+from neurolab.execution.process_pool import start_server
 from neurolab.genome import Genome
 from neurolab.model import parameter_count, resolve_device
 from neurolab.pruning import GenerationPruning
@@ -134,10 +135,12 @@ class Runner:
         `ProjectFileError` when the file cannot be opened or written.
         """
         spec = self.spec
+        device = str(resolve_device(spec.execution.device))
+        if uses_pool(device, spec.execution):
+            start_server()  # the workers' imports overlap with loading the data
         if self.data is None:
             self.data = load_data(spec.data, spec.task, spec.seed)
         data = self.data
-        device = str(resolve_device(spec.execution.device))
         if spec.execution.backend == "ray":
             from neurolab.execution.ray_cluster import prepare
 

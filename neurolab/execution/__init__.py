@@ -18,6 +18,7 @@ __all__ = [
     "WorkerLimits",
     "make_executor",
     "pool_size",
+    "uses_pool",
 ]
 
 
@@ -35,6 +36,13 @@ def pool_size(
 
         gpu_count = torch.cuda.device_count()
     return max(1, gpu_count) * candidates_per_gpu
+
+
+def uses_pool(device: str, execution: ExecutionSpec) -> bool:
+    """Whether `make_executor` will train in a local pool of worker processes."""
+    limits = WorkerLimits(execution.candidate_timeout, execution.memory_limit_mb)
+    workers = pool_size(device, execution.workers, execution.candidates_per_gpu)
+    return execution.backend != "ray" and (workers > 1 or limits.any)
 
 
 def make_executor(
@@ -66,8 +74,8 @@ def make_executor(
         return RayExecutor(
             data, device, emit, execution.workers, batching, execution.gpus_per_candidate
         )
+    if not uses_pool(device, execution):
+        return InlineExecutor(data, device, emit, batching)
     workers = pool_size(device, execution.workers, execution.candidates_per_gpu)
     limits = WorkerLimits(execution.candidate_timeout, execution.memory_limit_mb)
-    if workers <= 1 and not limits.any:
-        return InlineExecutor(data, device, emit, batching)
     return ProcessPoolExecutor(data, device, emit, workers, batching, limits)

@@ -1,4 +1,4 @@
-"""A pool of spawned worker processes that live for the whole run.
+"""A pool of worker processes that live for the whole run.
 
 Each worker gets the dataset once, at start, then trains one candidate at a time, streaming its
 events back over its own pipe. The parent knows which candidate each worker holds, so a worker
@@ -15,6 +15,7 @@ import math
 import multiprocessing as mp
 import os
 import signal
+import sys
 import time
 from collections.abc import Iterator
 from multiprocessing.connection import Connection, wait
@@ -131,7 +132,7 @@ class _Worker:
 
 
 class ProcessPoolExecutor:
-    """`workers` spawned processes; see `neurolab.execution.base.Executor` for the lifecycle."""
+    """`workers` processes; see `neurolab.execution.base.Executor` for the lifecycle."""
 
     def __init__(
         self,
@@ -146,7 +147,7 @@ class ProcessPoolExecutor:
         self.batching = batching
         self.limits = limits or WorkerLimits()
         self._data, self._emit = data, emit
-        self._ctx = mp.get_context("spawn")
+        self._ctx = _start_method()
         # Split the cores so workers do not oversubscribe them; a lone worker (there for its
         # limits) uses one thread like the inline trainer it stands in for: the same results.
         self._threads = max(1, (os.cpu_count() or 1) // workers) if workers > 1 else 1
@@ -320,6 +321,33 @@ class ProcessPoolExecutor:
                 worker.process.join(timeout=2)
             worker.conn.close()
         self._workers = []
+
+
+# What a worker imports: a fork server imports it once, so each worker starts in a fraction of a
+# second instead of importing torch itself (seconds), and so do replacements and later runs.
+WORKER_MODULES = ["neurolab.execution.worker", "neurolab.train.batched"]
+
+
+def _start_method() -> mp.context.BaseContext:
+    """A fork server where there is one (Linux, macOS), else (Windows, a frozen app) "spawn".
+
+    The fork server is a fresh interpreter, started once per process, that only imports
+    `WORKER_MODULES`: no threads, no CUDA, nothing of the parent (a GUI's Qt threads), so
+    forking it is safe where forking the parent would not be."""
+    if getattr(sys, "frozen", False) or "forkserver" not in mp.get_all_start_methods():
+        return mp.get_context("spawn")
+    context = mp.get_context("forkserver")
+    context.set_forkserver_preload(WORKER_MODULES)
+    return context
+
+
+def start_server() -> None:
+    """Start the fork server now, without waiting for it (its imports take seconds): the
+    runner calls this before it loads the data, so the two overlap."""
+    if _start_method().get_start_method() == "forkserver":
+        from multiprocessing import forkserver
+
+        forkserver.ensure_running()
 
 
 def worker_device(device: str, index: int) -> str:

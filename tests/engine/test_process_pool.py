@@ -1,5 +1,7 @@
 import os
 import signal
+import sys
+from pathlib import Path
 
 import pytest
 import torch
@@ -171,3 +173,25 @@ def test_a_stacked_group_past_its_timeout_is_stopped_and_fails_with_the_reason()
         assert pool._workers[0].process.is_alive()  # stopped by asking: not killed
     finally:
         pool.close()
+
+
+def _parent_pid(pid: int) -> int:
+    # /proc/PID/stat: "pid (name) state ppid ..."; the name may hold spaces, so split after it.
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_workers_fork_from_one_server_that_outlives_a_pool():
+    # Workers come from a fork server that imported torch once, not from an interpreter of
+    # their own each: a replaced worker, and the next run's pool, start without that import.
+    data = load_data(tiny_spec().data, None, 0)
+    parents = []
+    for _ in range(2):
+        pool = ProcessPoolExecutor(data, "cpu", lambda event: None, workers=2, batching=False)
+        try:
+            pool.submit([_task(1, epochs=2), _task(2, epochs=2)])
+            assert {r.status for _, r in pool.results()} == {"ok"}
+            parents += [_parent_pid(w.process.pid) for w in pool._workers]
+        finally:
+            pool.close()
+    assert len(set(parents)) == 1 and parents[0] != os.getpid()
