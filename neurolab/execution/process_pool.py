@@ -29,6 +29,9 @@ from neurolab.train.trainer import TrainResult
 
 _CANCEL, _PAUSE, _RESUME, _QUIT, _READY = "cancel", "pause", "resume", "quit", "ready"
 EXIT_OUT_OF_MEMORY = 75  # a worker whose candidate's allocation failed exits with this
+# Workers train at a lower priority: on a machine with no core to spare, the window (and the
+# parent that feeds the workers) still gets the CPU at once when it needs it.
+WORKER_NICENESS = 10
 
 
 def _worker_main(
@@ -36,6 +39,8 @@ def _worker_main(
 ) -> None:
     """Worker process: loop over tasks until told to quit or the parent goes away."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    if hasattr(os, "nice"):  # below the window and the run's own thread, which wait on it
+        os.nice(WORKER_NICENESS)
     import torch
 
     torch.set_num_threads(threads)

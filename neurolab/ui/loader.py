@@ -4,8 +4,8 @@
 window must show in under 2 s. So the window starts with the Qt-only parts, and `EngineLoader`
 imports the rest in a thread: first what the data panel and plots need (`uiReady`), then torch
 and the run loop (`engineReady`, with the devices this machine offers), then it trains two tiny
-networks once (`warmedUp`). Nothing on the GUI thread imports these modules before the matching
-signal, so the import lock never blocks it.
+networks once and starts the worker processes' fork server (`warmedUp`). Nothing on the GUI
+thread imports these modules before the matching signal, so the import lock never blocks it.
 """
 
 from __future__ import annotations
@@ -84,6 +84,9 @@ def _warm_up() -> None:
     )
     with tempfile.TemporaryDirectory(prefix="neurolab-warmup-") as folder:
         Runner(spec, Path(folder) / "warm-up.nlab", snapshots=True).run()
+    from neurolab.execution.process_pool import start_server
+
+    start_server()  # so the first run's worker processes start at once (they fork from it)
 
 
 def _devices() -> tuple[list[str], str]:

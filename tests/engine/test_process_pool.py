@@ -181,17 +181,20 @@ def _parent_pid(pid: int) -> int:
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
-def test_workers_fork_from_one_server_that_outlives_a_pool():
+def test_workers_fork_from_one_server_that_outlives_a_pool_and_run_below_the_parent():
     # Workers come from a fork server that imported torch once, not from an interpreter of
     # their own each: a replaced worker, and the next run's pool, start without that import.
+    # They train at a lower priority than the window's process.
     data = load_data(tiny_spec().data, None, 0)
-    parents = []
+    parents, niceness = [], []
     for _ in range(2):
         pool = ProcessPoolExecutor(data, "cpu", lambda event: None, workers=2, batching=False)
         try:
             pool.submit([_task(1, epochs=2), _task(2, epochs=2)])
             assert {r.status for _, r in pool.results()} == {"ok"}
             parents += [_parent_pid(w.process.pid) for w in pool._workers]
+            niceness += [os.getpriority(os.PRIO_PROCESS, w.process.pid) for w in pool._workers]
         finally:
             pool.close()
     assert len(set(parents)) == 1 and parents[0] != os.getpid()
+    assert all(n > os.getpriority(os.PRIO_PROCESS, 0) or n == 19 for n in niceness)
