@@ -29,8 +29,7 @@ from neurolab.events import (
     RunStarted,
     StateChanged,
 )
-from neurolab.execution import CandidateTask, Executor, make_executor, uses_pool
-from neurolab.execution.process_pool import start_server
+from neurolab.execution import CandidateTask, Executor, make_executor, start_workers_early
 from neurolab.genome import Genome
 from neurolab.model import parameter_count, resolve_device
 from neurolab.pruning import GenerationPruning
@@ -136,8 +135,8 @@ class Runner:
         """
         spec = self.spec
         device = str(resolve_device(spec.execution.device))
-        if uses_pool(device, spec.execution):
-            start_server()  # the workers' imports overlap with loading the data
+        # The workers' imports overlap with loading the data.
+        start_workers_early(device, spec.execution, evaluate_only=spec.mode == "neuroevolution")
         if self.data is None:
             self.data = load_data(spec.data, spec.task, spec.seed)
         data = self.data

@@ -6,7 +6,7 @@ from neurolab.data.dataset import PreparedData
 from neurolab.events import EventSink
 from neurolab.execution.base import Executor, WorkerLimits
 from neurolab.execution.inline import InlineExecutor
-from neurolab.execution.process_pool import ProcessPoolExecutor
+from neurolab.execution.process_pool import ProcessPoolExecutor, start_server
 from neurolab.execution.worker import CandidateTask
 from neurolab.spec import ExecutionSpec
 
@@ -18,7 +18,7 @@ __all__ = [
     "WorkerLimits",
     "make_executor",
     "pool_size",
-    "uses_pool",
+    "start_workers_early",
 ]
 
 
@@ -38,11 +38,21 @@ def pool_size(
     return max(1, gpu_count) * candidates_per_gpu
 
 
-def uses_pool(device: str, execution: ExecutionSpec) -> bool:
-    """Whether `make_executor` will train in a local pool of worker processes."""
+def _local_pool(device: str, execution: ExecutionSpec) -> tuple[int, WorkerLimits] | None:
+    """(workers, limits) of the local process pool for these settings, or None where the run
+    trains inline or on Ray."""
+    if execution.backend == "ray":
+        return None
     limits = WorkerLimits(execution.candidate_timeout, execution.memory_limit_mb)
     workers = pool_size(device, execution.workers, execution.candidates_per_gpu)
-    return execution.backend != "ray" and (workers > 1 or limits.any)
+    return (workers, limits) if workers > 1 or limits.any else None
+
+
+def start_workers_early(device: str, execution: ExecutionSpec, *, evaluate_only: bool) -> None:
+    """Start now what `make_executor`'s pool will fork its workers from (its imports take
+    seconds), so that it overlaps with loading the data; nothing where there is no pool."""
+    if not evaluate_only and _local_pool(device, execution) is not None:
+        start_server()
 
 
 def make_executor(
@@ -74,8 +84,8 @@ def make_executor(
         return RayExecutor(
             data, device, emit, execution.workers, batching, execution.gpus_per_candidate
         )
-    if not uses_pool(device, execution):
+    pool = _local_pool(device, execution)
+    if pool is None:
         return InlineExecutor(data, device, emit, batching)
-    workers = pool_size(device, execution.workers, execution.candidates_per_gpu)
-    limits = WorkerLimits(execution.candidate_timeout, execution.memory_limit_mb)
+    workers, limits = pool
     return ProcessPoolExecutor(data, device, emit, workers, batching, limits)
