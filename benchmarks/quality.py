@@ -13,6 +13,8 @@ method), each of these gets the same budget of S seconds of wall time on this ma
 - the plain loop people write today: an Optuna TPE study (`study.optimize(timeout=S)`) whose
   objective builds a PyTorch MLP from the same search space and trains it sequentially for
   its epochs (Adam family, minibatches), scored on validation.
+NeuroLab's best is chosen as in any run: its finalists cross-validated in the last 10 % of the
+budget (`neurolab.finalists`; how many folds fitted is printed per seed).
 Without a budget, at their defaults: scikit-learn's LogisticRegression (Ridge for regression),
 RandomForest, HistGradientBoosting and MLPClassifier (MLPRegressor), fitted on train +
 validation. Every method is scored on the same test rows: accuracy, or R² for diabetes.
@@ -67,13 +69,20 @@ def _spec(name: str, engine: str, budget: float, seed: int, settings: argparse.N
 def neurolab(
     name: str, engine: str, budget: float, seed: int, settings: argparse.Namespace
 ) -> dict:
+    from neurolab.events import FinalistsScored
     from neurolab.runner import Runner
     from neurolab.store import ProjectStore
+
+    folds = [0]  # of the finalists' cross-validation that fitted in the budget
+
+    def sink(event) -> None:
+        if isinstance(event, FinalistsScored):
+            folds[0] = event.folds
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "q.nlab"
         start = time.perf_counter()
-        summary = Runner(_spec(name, engine, budget, seed, settings), path).run()
+        summary = Runner(_spec(name, engine, budget, seed, settings), path, [sink]).run()
         seconds = time.perf_counter() - start
         with ProjectStore(path, create=False) as store:
             records = store.candidates(summary.run_id)
@@ -83,6 +92,7 @@ def neurolab(
         "test": None if best is None else best.test_metric,
         "candidates": len(done),
         "seconds": seconds,
+        "cv_folds": folds[0],
     }
 
 
@@ -272,6 +282,8 @@ def main() -> int:
                 "candidates": statistics.fmean(r["candidates"] for r in rows),
                 "seconds": statistics.fmean(r["seconds"] for r in rows),
             }
+            if "cv_folds" in rows[0]:
+                table[name][key]["cv_folds"] = [r["cv_folds"] for r in rows]
         _print_dataset(name, table[name])
         if args.out:  # after every dataset, so a long run that is cut short keeps what it has
             Path(args.out).write_text(json.dumps({"budget": budget, "results": table}, indent=1))
@@ -342,7 +354,11 @@ def _print_dataset(name: str, rows: dict) -> None:
             if row["test_mean"] is None
             else f"{row['test_mean']:.4f} ± {row['test_std']:.4f}"
         )
-        print(f"  {key:<24} {value}  {row['candidates']:8.1f}  {row['seconds']:6.1f}", flush=True)
+        folds = f"  cross-validation folds {row['cv_folds']}" if "cv_folds" in row else ""
+        print(
+            f"  {key:<24} {value}  {row['candidates']:8.1f}  {row['seconds']:6.1f}{folds}",
+            flush=True,
+        )
     neuro = {
         k: v for k, v in rows.items() if k.startswith("neurolab") and v["test_mean"] is not None
     }

@@ -60,6 +60,12 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--population", type=int, metavar="N")
     run.add_argument("--generations", type=int, metavar="N")
     run.add_argument("--budget-seconds", type=float, metavar="S", help="stop after S seconds")
+    run.add_argument(
+        "--finalists",
+        type=int,
+        metavar="N",
+        help="cross-validate the best N after the search to choose the best (0: off)",
+    )
     run.add_argument("--workers", type=int, metavar="N", help="1 = in-process; more = a pool")
     run.add_argument("--device", metavar="auto|cpu|cuda|cuda:N")
     run.add_argument(
@@ -180,6 +186,7 @@ def _spec_from_args(args: argparse.Namespace):
         ("population", "engine.population"),
         ("generations", "budget.generations"),
         ("budget_seconds", "budget.seconds"),
+        ("finalists", "training.finalists"),
         ("workers", "execution.workers"),
         ("device", "execution.device"),
         ("candidates_per_gpu", "execution.candidates_per_gpu"),
@@ -337,6 +344,7 @@ def _summary_dict(store, run_id: int) -> dict[str, Any]:
             "generation": best.generation,
             "val": best.val_metric,
             "test": best.test_metric,
+            "cv": best.cv_metric,
             "params": best.params,
             "genome": best.genome,
         },
@@ -384,6 +392,15 @@ def _print_summary(store, run_id: int, as_json: bool) -> None:
             f"  validation  {metric} {best['val']:.4f}",
             f"  test        {metric} {best['test']:.4f}",
         ]
+        finalists = sorted(
+            (c for c in store.candidates(run_id) if c.cv_metric is not None),
+            key=lambda c: -c.cv_metric,
+        )
+        if finalists:
+            lines.append(
+                f"  cross-val.  {metric} {best['cv']:.4f} (chosen among "
+                f"{len(finalists)} finalists: {_finalists_text(finalists)})",
+            )
     if summary["front"]:
         count = len(summary["front"])
         lines.append(
@@ -402,6 +419,10 @@ def _print_summary(store, run_id: int, as_json: bool) -> None:
         f"Project: {summary['project']}",
     ]
     print("\n".join(lines))
+
+
+def _finalists_text(finalists) -> str:
+    return ", ".join(f"{c.candidate_id} {c.cv_metric:.3f}" for c in finalists)
 
 
 def _pruned_note(summary: dict[str, Any]) -> str:

@@ -8,6 +8,7 @@ from typing import TextIO
 from neurolab.events import (
     CandidateFinished,
     Event,
+    FinalistsScored,
     GenerationFinished,
     RunFinished,
     RunProgress,
@@ -95,6 +96,15 @@ class ProgressPrinter:
                 f" best {_score(event.best)}  mean {_score(event.mean)}"
                 f"  best so far {_score(event.best_so_far)}{extra}"
                 f"  {event.seconds:.2f} s{totals}"
+            )
+        elif isinstance(event, FinalistsScored):
+            if not event.scores:
+                self._println(f"finalists: {event.note}; the validation {self.metric} decides")
+                return
+            best_id, best_score = event.scores[0]
+            self._println(
+                f"finalists: {len(event.scores)} cross-validated on {event.folds} folds of train"
+                f" + validation; best is candidate {best_id} ({self.metric} {best_score:.4f})"
             )
         elif isinstance(event, RunFinished):
             self._println(f"run {event.status} after {_clock(event.seconds)}")

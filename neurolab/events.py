@@ -87,6 +87,8 @@ class CandidateRecord:
     parents: tuple[int, ...] = ()
     origin: str = "random"
     error: str | None = None
+    # A finalist's mean metric over the folds of train + validation (`neurolab.finalists`).
+    cv_metric: float | None = None
 
 
 @dataclass(frozen=True)
@@ -141,7 +143,18 @@ class RunFailed:
 
 @dataclass(frozen=True)
 class StateChanged:
-    state: str  # "running" | "paused" | "stopping"
+    state: str  # "running" | "paused" | "stopping" | "cross-validating" (`neurolab.finalists`)
+
+
+@dataclass(frozen=True)
+class FinalistsScored:
+    """The run's finalists, cross-validated after the search (`neurolab.finalists`): their
+    mean metric over `folds` folds of train + validation, best first; the first is the run's
+    best from now on."""
+
+    scores: tuple[tuple[int, float], ...]  # (candidate id, cross-validated metric)
+    folds: int
+    note: str = ""  # why there are no scores, when there are none
 
 
 Event = (
@@ -153,6 +166,7 @@ Event = (
     | CandidateFinished
     | GenerationFinished
     | RunProgress
+    | FinalistsScored
     | RunFinished
     | RunFailed
     | StateChanged

@@ -17,9 +17,18 @@ def fitness(record: CandidateRecord) -> float:
     return value
 
 
-def rank(record: CandidateRecord) -> tuple[float, int, int]:
-    """Sort key of "the best" (smallest first): the highest validation metric; among equal
-    ones the smaller network, then the earlier. With 100 validation rows many networks tie, and
-    the smallest of them is the one to keep (and what a score-and-size search is after).
-    `ProjectStore.best` orders by the same key in SQL; the GUI's `best_record` uses this one."""
-    return (-fitness(record), record.params, record.candidate_id)
+def rank(record: CandidateRecord) -> tuple[bool, float, float, int, int]:
+    """Sort key of "the best" (smallest first). Cross-validated finalists come first, by their
+    cross-validated metric (`neurolab.finalists`); then the highest validation metric. Among
+    equal ones the smaller network, then the earlier: with 100 validation rows many networks
+    tie, and the smallest of them is the one to keep (and what a score-and-size search is
+    after). `ProjectStore.best` orders by the same key in SQL; the GUI's `best_record` uses
+    this one."""
+    cv = record.cv_metric
+    return (
+        cv is None,
+        -cv if cv is not None else 0.0,
+        -fitness(record),
+        record.params,
+        record.candidate_id,
+    )

@@ -16,8 +16,19 @@ KEEP_WEIGHTS = 3  # weights of this many best candidates stay in the project fil
 class RunState:
     """Running totals of one run: counts, the best so far, the elites whose weights are kept."""
 
-    def __init__(self, start: float, generations: int, seconds: float | None) -> None:
+    def __init__(
+        self,
+        start: float,
+        generations: int,
+        seconds: float | None,
+        *,
+        keep: int = KEEP_WEIGHTS,
+        search_share: float = 1.0,
+    ) -> None:
         self.start, self.generations, self.seconds = start, generations, seconds
+        self.keep = keep  # weights of this many best candidates stay in the project file
+        # The search stops at this share of the time budget (the finalists have the rest).
+        self.search_share = search_share
         self.next_id = 0
         self.done = self.failed = 0
         self.generations_done = 0
@@ -42,7 +53,11 @@ class RunState:
         return time.monotonic() - self.start
 
     def out_of_time(self) -> bool:
-        return self.seconds is not None and self.elapsed() >= self.seconds
+        """The search's share of the time budget is used up."""
+        return self.seconds is not None and self.elapsed() >= self.seconds * self.search_share
+
+    def budget_left(self) -> bool:
+        return self.seconds is None or self.elapsed() < self.seconds
 
     def offer(self, record: CandidateRecord) -> bool:
         self.genomes[record.candidate_id] = record.genome
@@ -60,7 +75,7 @@ class RunState:
         if fitness(record) == WORST_FITNESS:
             return False
         self.top = sorted([*self.top, record], key=rank)
-        self.top = self.top[:KEEP_WEIGHTS]
+        self.top = self.top[: self.keep]
         return record in self.top
 
     def kept_ids(self) -> set[int]:

@@ -14,6 +14,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+from neurolab import finalists
 from neurolab.data import load_data
 from neurolab.data.dataset import PreparedData
 from neurolab.errors import ProjectFileError
@@ -23,6 +24,7 @@ from neurolab.events import (
     EpochReport,
     Event,
     EventSink,
+    FinalistsScored,
     GenerationStarted,
     RunFailed,
     RunFinished,
@@ -33,7 +35,7 @@ from neurolab.execution import CandidateTask, Executor, make_executor, start_wor
 from neurolab.genome import Genome
 from neurolab.model import parameter_count, resolve_device
 from neurolab.pruning import GenerationPruning
-from neurolab.run_state import RunState, fitness
+from neurolab.run_state import KEEP_WEIGHTS, RunState, fitness
 from neurolab.search import WORST_FITNESS, Evaluation, Proposal, SearchEngine, make_engine
 from neurolab.spec import ExperimentSpec
 from neurolab.store import ProjectStore
@@ -159,7 +161,14 @@ class Runner:
         metric = metric_name(data.task)
         spec_dict = spec.model_copy(update={"task": data.task}).to_dict()
         engine = make_engine(spec, data.n_features, data.n_outputs)
-        state = RunState(time.monotonic(), spec.budget.generations, spec.budget.seconds)
+        finals = finalists.wanted(data, spec.mode, spec.training.finalists)
+        state = RunState(
+            time.monotonic(),
+            spec.budget.generations,
+            spec.budget.seconds,
+            keep=max(KEEP_WEIGHTS, spec.training.finalists if finals else 0),
+            search_share=finalists.SEARCH_SHARE if finals else 1.0,
+        )
         self._state = state
         if self.resume_run is None:
             run_id = store.create_run(spec_dict, metric, device, data.notes, data.preprocessing)
@@ -203,6 +212,8 @@ class Runner:
                 self._executor = None
             executor.close()
             try:
+                if ended and finals and not self._stop.is_set():
+                    self._cross_validate(store, run_id, data, device, state)
                 store.finish_run(run_id, status, state.elapsed())
             except ProjectFileError:
                 if ended:  # else the file's first error (a full disk, say) is the one to show
@@ -213,6 +224,44 @@ class Runner:
         )
         self._emit(summary)
         return summary
+
+    def _cross_validate(
+        self, store: ProjectStore, run_id: int, data: PreparedData, device: str, state: RunState
+    ) -> None:
+        """Choose the run's best among its finalists by cross-validation (`neurolab.finalists`),
+        within what is left of the time budget; the validation metric stands where it fails."""
+        spec = self.spec
+        top = state.top[: spec.training.finalists]
+        if len(top) < 2:
+            return
+        seeds = [candidate_seed(spec.seed, r.candidate_id) for r in top]
+        self._emit(StateChanged("cross-validating"))
+
+        def keep_going() -> bool:  # asked between epochs: where a pause holds, as in training
+            while self._paused and not self._stop.is_set():
+                time.sleep(0.05)
+            return not self._stop.is_set() and state.budget_left()
+
+        try:
+            scores, folds = finalists.cross_validate(
+                top,
+                seeds,
+                data,
+                folds=spec.training.cv_folds,
+                seed=spec.seed,
+                patience=spec.training.patience,
+                device=device,
+                keep_going=keep_going,
+            )
+        except Exception as exc:  # a finished search must not be lost to its last step
+            self._emit(FinalistsScored((), 0, f"cross-validation failed: {exc}"))
+            return
+        if not scores:
+            self._emit(FinalistsScored((), 0, "no time was left to cross-validate"))
+            return
+        store.set_cross_validation(run_id, scores, folds)
+        ranked = sorted(scores.items(), key=lambda item: -item[1])
+        self._emit(FinalistsScored(tuple(ranked), folds))
 
     def _restore(
         self, store: ProjectStore, run_id: int, engine: SearchEngine, state: RunState

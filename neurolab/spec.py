@@ -207,6 +207,10 @@ class TrainingSpec(_Section):
     patience: int = Field(15, ge=1, le=10_000)
     inherit_epochs: int = Field(10, ge=1, le=10_000)
     """Mode "inherit": epochs a child trains from the weights it inherited (gen 0: genome's)."""
+    finalists: int = Field(8, ge=0, le=64)
+    """Candidates cross-validated after the search to choose the best (`neurolab.finalists`);
+    0 or 1: the validation metric alone decides."""
+    cv_folds: int = Field(5, ge=2, le=20)
 
 
 class ExecutionSpec(_Section):

@@ -26,6 +26,7 @@ from neurolab.store_checks import (
     check_header,
     disk_problem,
     json_cell,
+    number_cell,
     open_error,
     remove_sidecars,
     text_cell,
@@ -99,6 +100,21 @@ CREATE TABLE IF NOT EXISTS preprocessing (
     data TEXT NOT NULL
 )
 """
+# The finalists' cross-validated metric (`neurolab.finalists`), created on first write like
+# the table above; a file without it has no cross-validated candidates.
+_CROSS_VALIDATION_TABLE = """
+CREATE TABLE IF NOT EXISTS cross_validation (
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    candidate_id INTEGER NOT NULL,
+    metric REAL NOT NULL,
+    folds INTEGER NOT NULL,
+    PRIMARY KEY (run_id, candidate_id)
+)
+"""
+_CANDIDATE_COLUMNS = (
+    "c.id, c.generation, c.genome, c.status, c.val_metric, c.test_metric, c.train_metric,"
+    " c.params, c.epochs, c.seconds, c.train_losses, c.val_losses, c.parents, c.origin, c.error"
+)
 
 
 @dataclass(frozen=True)
@@ -361,13 +377,39 @@ class ProjectStore:
 
     def candidates(self, run_id: int) -> list[CandidateRecord]:
         rows = self._db.execute(
-            "SELECT id, generation, genome, status, val_metric, test_metric, train_metric,"
-            " params, epochs, seconds, train_losses, val_losses, parents, origin, error"
-            " FROM candidates WHERE run_id=? ORDER BY id",
+            f"SELECT {_CANDIDATE_COLUMNS}, {self._cv_column()} FROM {self._candidates_joined()}"
+            " WHERE c.run_id=? ORDER BY c.id",
             (run_id,),
         ).fetchall()
         with self._reading():
             return [_record(row) for row in rows]
+
+    def _has_cross_validation(self) -> bool:
+        row = self._db.execute(
+            "SELECT 1 FROM sqlite_master WHERE type='table' AND name='cross_validation'"
+        ).fetchone()
+        return row is not None
+
+    def _cv_column(self) -> str:
+        return "cv.metric" if self._has_cross_validation() else "NULL"
+
+    def _candidates_joined(self) -> str:
+        if not self._has_cross_validation():
+            return "candidates c"
+        return (
+            "candidates c LEFT JOIN cross_validation cv"
+            " ON cv.run_id = c.run_id AND cv.candidate_id = c.id"
+        )
+
+    def set_cross_validation(self, run_id: int, metrics: dict[int, float], folds: int) -> None:
+        """The finalists' cross-validated metrics (replacing any earlier ones of the run)."""
+        with self._transaction() as db:
+            db.execute(_CROSS_VALIDATION_TABLE)
+            db.execute("DELETE FROM cross_validation WHERE run_id=?", (run_id,))
+            db.executemany(
+                "INSERT INTO cross_validation VALUES (?, ?, ?, ?)",
+                [(run_id, cid, metric, folds) for cid, metric in metrics.items()],
+            )
 
     def _front_columns(self) -> str:
         # A format-1 file opened read-only cannot be migrated: it has no fronts or diversity.
@@ -406,16 +448,18 @@ class ProjectStore:
             return (row[0], json_cell(row[1], dict)) if row else None
 
     def best(self, run_id: int) -> CandidateRecord | None:
-        """The finished candidate with the highest validation metric; ties go to the fewest
+        """The cross-validated finalist with the highest metric, if the run has finalists;
+        else the finished candidate with the highest validation metric. Ties go to the fewest
         parameters, then the earliest (`neurolab.ranking.rank`, by which the runner decides live).
 
         Pruned candidates do not compete (as in Optuna: only complete trials are best)."""
+        cv = self._cv_column()
         row = self._db.execute(
-            "SELECT id, generation, genome, status, val_metric, test_metric, train_metric,"
-            " params, epochs, seconds, train_losses, val_losses, parents, origin, error"
-            " FROM candidates WHERE run_id=? AND val_metric IS NOT NULL"
-            " AND status NOT IN ('failed', 'pruned')"
-            " ORDER BY val_metric DESC, params ASC, id ASC LIMIT 1",
+            f"SELECT {_CANDIDATE_COLUMNS}, {cv} FROM {self._candidates_joined()}"
+            " WHERE c.run_id=? AND c.val_metric IS NOT NULL"
+            " AND c.status NOT IN ('failed', 'pruned')"
+            f" ORDER BY {cv} IS NULL, {cv} DESC, c.val_metric DESC, c.params ASC, c.id ASC"
+            " LIMIT 1",
             (run_id,),
         ).fetchone()
         with self._reading():
@@ -469,9 +513,9 @@ def _record(row: tuple) -> CandidateRecord:
         generation=row[1],
         genome=json_cell(row[2], dict),
         status=text_cell(row[3]),
-        val_metric=row[4],
-        test_metric=row[5],
-        train_metric=row[6],
+        val_metric=number_cell(row[4]),
+        test_metric=number_cell(row[5]),
+        train_metric=number_cell(row[6]),
         params=row[7],
         epochs=row[8],
         seconds=row[9],
@@ -480,4 +524,5 @@ def _record(row: tuple) -> CandidateRecord:
         parents=tuple(json_cell(row[12], list)),
         origin=text_cell(row[13]),
         error=None if row[14] is None else text_cell(row[14]),
+        cv_metric=number_cell(row[15]),
     )

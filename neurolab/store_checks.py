@@ -24,6 +24,13 @@ def text_cell(value: Any) -> str:
     return value
 
 
+def number_cell(value: Any) -> float | None:
+    """A REAL cell as written by NeuroLab (or NULL): SQLite lets it hold text or bytes too."""
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+        raise TypeError(f"expected a number, found {type(value).__name__}")
+    return value
+
+
 def json_cell(value: Any, kind: type) -> Any:
     """A JSON cell (never anything that could run code: json only builds plain values)."""
     decoded = json.loads(text_cell(value))

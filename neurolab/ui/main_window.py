@@ -399,20 +399,37 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
             if self.session.working.exists():  # (a run that failed early wrote nothing)
                 self.snapshot = read_project(self.session.working)
                 self._stored_data = (self.snapshot, self._run_data) if self._run_data else None
+                self._show_cross_validated(self.snapshot)
         except Exception as exc:  # the run is safe in the working file; say so
             show_exception(self, "Could not read the finished run back", exc)
         if summary is not None and summary.best is not None:
             best = summary.best
             test = f" (test {best.test_metric:.3f})" if best.test_metric is not None else ""
+            chosen = (
+                f", chosen by cross-validation ({best.cv_metric:.3f}) among the finalists"
+                if best.cv_metric is not None
+                else ""
+            )
             self.status.showMessage(
                 f"{state.capitalize()}: {summary.candidates} networks in {summary.seconds:.0f} s;"
                 f" best is candidate {best.candidate_id} with validation {self._metric} "
-                f"{best.val_metric:.3f}{test}"
+                f"{best.val_metric:.3f}{test}{chosen}"
             )
         self._update_actions()
         self.update_title()
         if self._quit_after_run:
             QTimer.singleShot(0, self.close)
+
+    def _show_cross_validated(self, snapshot) -> None:
+        """After the finalists' cross-validation the best may be another network than the one
+        the views followed live: show the run as stored, as reopening it would."""
+        if not any(r.cv_metric is not None for r in snapshot.records):
+            return
+        self.call_plots("load", snapshot.records, snapshot.generations)
+        best = snapshot.best
+        if best is not None:
+            self.status.best.setText(f"best {self._metric} {best.val_metric:.3f}")
+            self.show_candidate(best.candidate_id, label="best")
 
     # --- closing --------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt API)

@@ -53,7 +53,9 @@ def test_report_has_its_plots_and_tables(moons, tmp_path):
         records = store.candidates(run.run_id)
         best = store.best(run.run_id)
     assert list(table["candidate"]) == [c.candidate_id for c in records]
-    assert table.loc[table["val_accuracy"].idxmax(), "val_accuracy"] == best.val_metric
+    # The best is the finalist with the highest cross-validated accuracy.
+    assert table.loc[table["cv_accuracy"].idxmax(), "candidate"] == best.candidate_id
+    assert table["cv_accuracy"].notna().sum() == min(8, len(records))
     assert f"Best candidate: {best.candidate_id}" in text
 
 

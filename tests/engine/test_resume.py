@@ -23,9 +23,11 @@ def uninterrupted(tmp_path_factory):
     path = tmp_path_factory.mktemp("full") / "full.nlab"
     assert main(["run", *ARGS, "--out", str(path)]) == 0
     with ProjectStore(path, create=False) as store:
-        return [
+        records = [
             (r.candidate_id, r.genome, r.val_metric, r.test_metric) for r in store.candidates(1)
         ]
+        best = store.best(1)
+    return records, (best.candidate_id, best.val_metric, best.cv_metric)
 
 
 def _finished(path) -> int:
@@ -49,6 +51,7 @@ def test_killed_and_resumed_equals_uninterrupted(kill_after, uninterrupted, tmp_
         time.sleep(0.02)
     proc.kill()
     proc.wait()
+    uninterrupted, uninterrupted_best = uninterrupted
     assert _finished(path) < len(uninterrupted), "killed too late to test anything"
     capsys.readouterr()
     assert main(["resume", str(path), "--json"]) == 0
@@ -59,8 +62,9 @@ def test_killed_and_resumed_equals_uninterrupted(kill_after, uninterrupted, tmp_
         ]
         assert store.latest_run().status == "finished"
     assert resumed == uninterrupted
-    best = max(uninterrupted, key=lambda r: (r[2], -r[0]))
-    assert (summary["best"]["id"], summary["best"]["val"]) == (best[0], best[2])
+    # The same finalists, cross-validated alike, choose the same best.
+    best = summary["best"]
+    assert (best["id"], best["val"], best["cv"]) == uninterrupted_best
 
 
 def test_resume_of_a_finished_run_prints_its_summary(tmp_path, capsys):

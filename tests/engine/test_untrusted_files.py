@@ -104,3 +104,17 @@ def test_a_pickle_in_any_column_is_refused_and_never_runs(project, tmp_path, cap
         words = ("refused", "damaged", "not a NeuroLab project")
         assert any(w in r for r in refusals for w in words), refusals
         assert not (tmp_path / MARKER).exists(), f"{table}.{column}: the payload ran"
+
+
+@pytest.mark.parametrize(
+    "table, column", [("candidates", "val_metric"), ("cross_validation", "metric")]
+)
+def test_text_in_a_number_column_is_refused(project, tmp_path, capsys, monkeypatch, table, column):
+    monkeypatch.chdir(tmp_path)
+    copy = tmp_path / "p.nlab"
+    shutil.copy(project, copy)
+    with sqlite3.connect(copy) as db:
+        db.execute(f"UPDATE {table} SET {column} = ?", (sqlite3.Binary(PAYLOAD),))
+    refusals = _read_everything(copy, capsys)
+    assert refusals and all("damaged" in r for r in refusals), refusals
+    assert not (tmp_path / MARKER).exists()

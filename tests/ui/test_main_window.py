@@ -145,6 +145,10 @@ def test_run_fills_every_view_keeps_the_gui_responsive_and_reopens(window_factor
         f"{max(gaps) * 1000:.0f} ms over {len(gaps)} ticks"
     )
     assert stall_p99_ms < 100
+    # The finalists were cross-validated at the end: every view shows the network they chose.
+    assert summary.best.cv_metric is not None
+    assert window.plots["candidates"].source_model.best_id == summary.best.candidate_id
+    assert "chosen by cross-validation" in window.status.currentMessage()
 
     # The results live in a temporary file until saved: the prompt guards them.
     assert window.session.has_unsaved_results() and window.isWindowModified()

@@ -99,6 +99,7 @@ class SearchPanel(QScrollArea):
             "trained before it at the same epoch (single objective only)."
         )
         self._storage: str | None = None  # a shared Optuna storage from the spec, kept as is
+        self._cv_folds = TrainingSpec().cv_folds  # from the spec, kept as is
         self.mode = QComboBox()
         for kind, text in MODES.items():
             self.mode.addItem(text, kind)
@@ -130,6 +131,13 @@ class SearchPanel(QScrollArea):
         self.patience = int_box(
             0, 100_000, "Stop training a network after this many epochs without improvement."
         )
+        self.finalists = int_box(
+            0,
+            64,
+            "After the search, train this many of the best again on folds of train + "
+            "validation; the best cross-validated one is the run's best (0: the validation "
+            "score alone decides).",
+        )
         self.total = QLabel()
         self.total.setObjectName("hint")
         form.addRow("Mode", self.mode)
@@ -143,6 +151,7 @@ class SearchPanel(QScrollArea):
         form.addRow("Time limit", self.seconds)
         form.addRow("", self.total)
         form.addRow("Early stopping", self.patience)
+        form.addRow("Finalists", self.finalists)
         form.addRow("Seed", self.seed)
 
         self.evolution = QGroupBox("Evolution")
@@ -241,6 +250,7 @@ class SearchPanel(QScrollArea):
             self.seconds,
             self.seed,
             self.patience,
+            self.finalists,
             self.tournament,
             self.elites,
             self.workers,
@@ -295,7 +305,11 @@ class SearchPanel(QScrollArea):
                 "elites": self.elites.value(),
             },
             "budget": budget,
-            "training": {"patience": self.patience.value()},
+            "training": {
+                "patience": self.patience.value(),
+                "finalists": self.finalists.value(),
+                "cv_folds": self._cv_folds,  # (the TOML's; the panel does not edit it)
+            },
             "execution": self._execution(),
             "search_space": self.space.values(),
             "seed": self.seed.value(),
@@ -326,6 +340,8 @@ class SearchPanel(QScrollArea):
             self.generations.setValue(budget["generations"])
             self.seconds.setValue(round(budget["seconds"] or 0))
             self.patience.setValue(training["patience"])
+            self.finalists.setValue(training["finalists"])
+            self._cv_folds = training["cv_folds"]
             self.workers.setValue(execution["workers"])
             self.slots.setValue(execution["candidates_per_gpu"])
             self.timeout.setValue(round(execution["candidate_timeout"] or 0))
@@ -383,6 +399,7 @@ class SearchPanel(QScrollArea):
             "budget.generations": self.generations,
             "budget.seconds": self.seconds,
             "training.patience": self.patience,
+            "training.finalists": self.finalists,
             "execution.workers": self.workers,
             "execution.device": self.device,
             "execution.candidates_per_gpu": self.slots,

@@ -19,6 +19,7 @@ STATE_TEXT = {
     "running": "Running",
     "paused": "Paused",
     "stopping": "Stopping after the current epoch…",
+    "cross-validating": "Cross-validating the finalists…",
     "finished": "Finished",
     "stopped": "Stopped",
     "interrupted": "Interrupted",
@@ -79,7 +80,7 @@ class RunStatusBar(QStatusBar):
         self.state.setProperty("state", state)
         self.state.style().unpolish(self.state)
         self.state.style().polish(self.state)
-        if state in ("running", "preparing", "stopping"):
+        if state in ("running", "preparing", "stopping", "cross-validating"):
             if not self._tick.isActive():
                 self._started = time.monotonic() - self._offset
                 self._tick.start()

@@ -36,13 +36,16 @@ COLUMNS = (
     "parameters",
     "validation",
     "test",
+    "cross-val.",
     "status",
     "seconds",
     "origin",
 )
-ID, GENERATION, LAYERS, PARAMETERS, VALIDATION, TEST, STATUS, SECONDS, ORIGIN = range(len(COLUMNS))
+ID, GENERATION, LAYERS, PARAMETERS, VALIDATION, TEST, CV, STATUS, SECONDS, ORIGIN = range(
+    len(COLUMNS)
+)
 _TEXT_COLUMNS = {LAYERS, STATUS, ORIGIN}
-_WIDTHS = (50, 80, 170, 85, 85, 85, 70, 70, 90)
+_WIDTHS = (50, 80, 170, 85, 85, 85, 85, 70, 70, 90)
 _Index = QModelIndex | QPersistentModelIndex
 
 
@@ -90,6 +93,11 @@ class CandidatesModel(QAbstractTableModel):
             return COLUMNS[section]
         if role == Qt.ItemDataRole.ToolTipRole and section in (VALIDATION, TEST):
             return f"{COLUMNS[section]} {metric_label(self._metric)}"
+        if role == Qt.ItemDataRole.ToolTipRole and section == CV:
+            return (
+                f"the finalists' mean {metric_label(self._metric)} over folds of train + "
+                "validation, which chose the best after the search"
+            )
         return None
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -156,7 +164,7 @@ class CandidatesModel(QAbstractTableModel):
         if metric is not None:
             self._metric = metric
         self.endResetModel()
-        self.headerDataChanged.emit(Qt.Orientation.Horizontal, VALIDATION, TEST)
+        self.headerDataChanged.emit(Qt.Orientation.Horizontal, VALIDATION, CV)
 
     def set_best(self, candidate_id: int | None) -> None:
         old, self._best_id = self._best_id, candidate_id
@@ -194,6 +202,8 @@ class CandidatesModel(QAbstractTableModel):
             return format_metric(record.val_metric, 4)
         if column == TEST:
             return format_metric(record.test_metric, 4)
+        if column == CV:
+            return format_metric(record.cv_metric, 4) if record.cv_metric is not None else ""
         if column == STATUS:
             return record.status
         if column == SECONDS:
@@ -214,6 +224,7 @@ class CandidatesModel(QAbstractTableModel):
             PARAMETERS: record.params,
             VALIDATION: record.val_metric if is_scored(record) else None,
             TEST: record.test_metric,
+            CV: record.cv_metric,
             SECONDS: record.seconds,
         }[column]
         return _number(value)
