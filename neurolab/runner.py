@@ -257,7 +257,8 @@ class Runner:
             self._emit(FinalistsScored((), 0, f"cross-validation failed: {exc}"))
             return
         if not scores:
-            self._emit(FinalistsScored((), 0, "no time was left to cross-validate"))
+            why = "stopped" if self._stop.is_set() else "no time was left to cross-validate"
+            self._emit(FinalistsScored((), 0, why))
             return
         store.set_cross_validation(run_id, scores, folds)
         ranked = sorted(scores.items(), key=lambda item: -item[1])
