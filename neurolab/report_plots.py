@@ -7,6 +7,7 @@ puts them into the HTML. matplotlib is an optional dependency (`neurolab[report]
 from __future__ import annotations
 
 import io
+import threading
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -36,11 +37,17 @@ def _figure(width: float = 6.4, height: float = 4.0) -> Figure:
     return Figure(figsize=(width, height), dpi=100, layout="constrained")
 
 
+# matplotlib's text layout (its mathtext parser is one shared pyparsing grammar) is not
+# thread-safe, and reports are drawn on background threads: one figure at a time.
+_RENDERING = threading.Lock()
+
+
 def _png(figure: Figure) -> bytes:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     buffer = io.BytesIO()
-    FigureCanvasAgg(figure).print_png(buffer)
+    with _RENDERING:
+        FigureCanvasAgg(figure).print_png(buffer)
     return buffer.getvalue()
 
 
@@ -163,6 +170,12 @@ def candidate_metrics(candidates: list[CandidateRecord], best: CandidateRecord,
                  label=f"best (candidate {best.candidate_id})")  # fmt: skip
     left.set(xscale="log", xlabel="parameters", ylabel=f"validation {metric}",
              title="Candidates")  # fmt: skip
+    # Plain tick labels ("100", not mathtext "10^2"): a layout stall was seen in mathtext's
+    # parser while a background report drew this axis.
+    from matplotlib.ticker import LogFormatter
+
+    left.xaxis.set_major_formatter(LogFormatter())
+    left.xaxis.set_minor_formatter(LogFormatter(labelOnlyBase=True))
     left.grid(alpha=0.3)
     left.legend(loc="lower right", fontsize=8)
     epochs = np.arange(1, len(best.train_losses) + 1)
