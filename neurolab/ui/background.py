@@ -2,14 +2,22 @@
 
 `BackgroundCall(fn)` runs `fn()` in a `QThread`; `done(result)` or `failed(exception)` is delivered
 queued on the GUI thread. The owner keeps it (as Qt parent) until `finished`, then it deletes itself.
+
+`collect_garbage_on_gui_thread()` keeps Python's cycle collector off those threads: it runs in
+whichever thread allocates past its threshold, and there it may destroy Qt objects (a closed
+window's menus). That deadlocks: the collector holds the object's Qt lock and waits for the GIL
+while the GUI thread, holding the GIL, deletes a widget and waits for that lock.
 """
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QThread, Signal
+from PySide6.QtCore import QObject, QThread, QTimer, Signal
+
+_collector: QTimer | None = None  # collects on the GUI thread
 
 
 class BackgroundCall(QThread):
@@ -50,3 +58,26 @@ def wait_for_background(parent: QObject, timeout_ms: int = 30_000) -> None:
     """Block until every `BackgroundCall` child of `parent` has ended (before closing it)."""
     for call in parent.findChildren(BackgroundCall):
         call.wait(timeout_ms)
+
+
+def collect_garbage_on_gui_thread() -> None:
+    """Turn automatic cycle collection off and collect on a GUI-thread timer instead (once per
+    process; pyqtgraph's `GarbageCollector` does the same, but importing pyqtgraph here would
+    delay the first paint by a second)."""
+    global _collector
+    if _collector is not None:
+        return
+    thresholds = gc.get_threshold()
+
+    def collect() -> None:
+        # The generations the automatic collector would have collected by now, oldest first.
+        counts = gc.get_count()
+        for generation in (2, 1, 0):
+            if all(counts[g] > thresholds[g] for g in range(generation + 1)):
+                gc.collect(generation)
+                return
+
+    gc.disable()
+    _collector = QTimer()
+    _collector.timeout.connect(collect)
+    _collector.start(1000)

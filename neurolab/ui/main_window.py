@@ -17,7 +17,11 @@ from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtGui import QCloseEvent, QPaintEvent
 from PySide6.QtWidgets import QMainWindow, QWidget
 
-from neurolab.ui.background import BackgroundCall, wait_for_background
+from neurolab.ui.background import (
+    BackgroundCall,
+    collect_garbage_on_gui_thread,
+    wait_for_background,
+)
 from neurolab.ui.dialogs import prompts
 from neurolab.ui.dialogs.about import show_about
 from neurolab.ui.dialogs.errors import show_error, show_exception
@@ -58,6 +62,7 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
 
     def __init__(self, settings: QSettings | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        collect_garbage_on_gui_thread()
         self.settings = settings if settings is not None else QSettings(ORGANISATION, APPLICATION)
         self.controller = RunController(self)
         self.session = ProjectSession()

@@ -27,7 +27,11 @@ from PySide6.QtWidgets import (
 )
 
 from neurolab.events import BoundarySnapshot, EpochReport
-from neurolab.ui.background import run_in_background, wait_for_background
+from neurolab.ui.background import (
+    collect_garbage_on_gui_thread,
+    run_in_background,
+    wait_for_background,
+)
 from neurolab.ui.insight.result_plots import CurvesPlot
 from neurolab.ui.playground.builder import NetworkBuilder
 from neurolab.ui.playground.gallery import ActivationGallery
@@ -50,6 +54,7 @@ class PlaygroundWindow(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent, Qt.WindowType.Window)
+        collect_garbage_on_gui_thread()  # it trains on a QThread
         from neurolab.data import list_datasets
 
         self.setWindowTitle("Playground — NeuroLab")
