@@ -5,8 +5,9 @@ few dozen rows, dozens of networks tie at its top score, and the one ranked firs
 luckiest rather than the best (the winner's curse). So after the search the top few
 ("finalists", those whose weights the project keeps) are trained again, each from its own
 genome and seed, on k folds of train + validation, and the mean metric on the held-out folds
-decides which of them is the run's best. Each fold trains all finalists as one stacked
-population.
+decides which of them is the run's best. Every finalist on every fold trains in one stack
+(`train_population` with a subset of rows per network): five folds cost about as much as
+the slowest finalist trained once.
 
 The finalists keep their stored weights, validation and test metrics: cross-validation only
 decides which of them is the best. It is skipped where the validation split alone is reliable
@@ -26,7 +27,7 @@ from neurolab.events import CandidateRecord
 from neurolab.genome import Genome
 
 RELIABLE_VALIDATION_ROWS = 1_000  # accuracy then moves in steps of 0.1 %: no need
-SEARCH_SHARE = 0.9  # of a time budget; the finalists' cross-validation has the rest
+BUDGET_SHARE = 0.1  # of a time budget kept for the finalists, at least (`RunState.reserved`)
 
 
 def wanted(data: PreparedData, mode: str, finalists: int) -> bool:
@@ -50,6 +51,15 @@ def fold_indices(data: PreparedData, folds: int, seed: int) -> list[np.ndarray]:
     return [held for _, held in split]
 
 
+def equal_folds(held_out: Sequence[np.ndarray], rows: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(training rows, held-out rows) of each fold, trimmed to the same counts so that all
+    folds train in one stack: k-fold held-out sets differ by at most one row, and that row sits
+    the fold out."""
+    n_held, n_train = min(map(len, held_out)), rows - max(map(len, held_out))
+    everything = np.arange(rows)
+    return [(np.setdiff1d(everything, held)[:n_train], held[:n_held]) for held in held_out]
+
+
 def cross_validate(
     finalists: Sequence[CandidateRecord],
     seeds: Sequence[int],
@@ -61,30 +71,30 @@ def cross_validate(
     device: str = "cpu",
     keep_going: Callable[[], bool] | None = None,
 ) -> tuple[dict[int, float], int]:
-    """(candidate id -> mean held-out metric, folds completed) for `finalists` (candidate i
-    trained from `seeds[i]`). A fold that `keep_going` cuts short is left out, so every
-    finalist is scored on the same folds; ({}, 0) when none completed."""
+    """(candidate id -> mean held-out metric, folds) for `finalists` (candidate i trained from
+    `seeds[i]`): every finalist on every fold, all in one stacked `train_population`. ({}, 0)
+    when `keep_going` cut it short."""
     from neurolab.train.batched import train_population
 
     x = np.concatenate([data.x_train, data.x_val])
     y = np.concatenate([data.y_train, data.y_val])
+    pool = replace(data, x_train=x, y_train=y, x_val=x, y_val=y)
+    splits = equal_folds(fold_indices(data, folds, seed), len(y))
     genomes = [Genome.from_dict(r.genome) for r in finalists]
-    scores: list[list[float]] = []
-    for held in fold_indices(data, folds, seed):
-        if keep_going is not None and not keep_going():
-            break
-        train = np.setdiff1d(np.arange(len(y)), held)
-        fold = replace(data, x_train=x[train], y_train=y[train], x_val=x[held], y_val=y[held])
-        results = train_population(
-            genomes, fold, seeds=seeds, patience=patience, device=device, keep_going=keep_going
-        )
-        if any(r.status == "cancelled" for r in results):
-            break
-        # A finalist that fails on a fold (a non-finite loss) gets no score: it ranks after
-        # the scored ones.
-        scores.append([r.val_metric if r.val_metric is not None else -np.inf for r in results])
-    if not scores:
+    results = train_population(
+        genomes * len(splits),  # fold by fold: every finalist on fold 0, then on fold 1, ...
+        pool,
+        seeds=list(seeds) * len(splits),
+        patience=patience,
+        device=device,
+        keep_going=keep_going,
+        subsets=[fold for fold in splits for _ in genomes],
+    )
+    if any(r.status == "cancelled" for r in results):
         return {}, 0
-    means = np.mean(scores, axis=0)
+    # A finalist that fails on a fold (a non-finite loss) gets no score: it ranks after the
+    # scored ones.
+    scores = [r.val_metric if r.val_metric is not None else -np.inf for r in results]
+    means = np.mean(np.reshape(scores, (len(splits), len(genomes))), axis=0)
     scored = zip(finalists, means, strict=True)
-    return {r.candidate_id: float(m) for r, m in scored if np.isfinite(m)}, len(scores)
+    return {r.candidate_id: float(m) for r, m in scored if np.isfinite(m)}, len(splits)

@@ -23,12 +23,13 @@ class RunState:
         seconds: float | None,
         *,
         keep: int = KEEP_WEIGHTS,
-        search_share: float = 1.0,
+        finalists_share: float = 0.0,
     ) -> None:
         self.start, self.generations, self.seconds = start, generations, seconds
         self.keep = keep  # weights of this many best candidates stay in the project file
-        # The search stops at this share of the time budget (the finalists have the rest).
-        self.search_share = search_share
+        # At least this share of a time budget is left to the finalists' cross-validation.
+        self.finalists_share = finalists_share
+        self.generation_seconds: list[float] = []  # of each complete generation
         self.next_id = 0
         self.done = self.failed = 0
         self.generations_done = 0
@@ -53,8 +54,17 @@ class RunState:
         return time.monotonic() - self.start
 
     def out_of_time(self) -> bool:
-        """The search's share of the time budget is used up."""
-        return self.seconds is not None and self.elapsed() >= self.seconds * self.search_share
+        """The search's part of the time budget is used up."""
+        return self.seconds is not None and self.elapsed() >= self.seconds - self.reserved()
+
+    def reserved(self) -> float:
+        """Seconds at the end of a time budget kept for the finalists: their share, or an
+        average generation's time where that is longer (they train on all folds in one stack,
+        measured at 0.3-0.8 of a generation), but never more than a third of the budget."""
+        if self.seconds is None or not self.finalists_share:
+            return 0.0
+        generation = fmean(self.generation_seconds) if self.generation_seconds else 0.0
+        return min(self.seconds / 3, max(self.seconds * self.finalists_share, generation))
 
     def budget_left(self) -> bool:
         return self.seconds is None or self.elapsed() < self.seconds
@@ -93,7 +103,9 @@ class RunState:
     def generation_stats(
         self, generation: int, records: list[CandidateRecord], seconds: float
     ) -> GenerationFinished:
+        """A complete generation's event; its time also counts toward `reserved`."""
         scores = [fitness(r) for r in records if fitness(r) != WORST_FITNESS]
+        self.generation_seconds.append(seconds)
         return GenerationFinished(
             generation=generation,
             best=max(scores) if scores else None,

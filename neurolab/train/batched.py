@@ -78,11 +78,16 @@ def train_population(
     keep_going: Callable[[], bool] | None = None,
     cost: CostModel | None = None,
     initial_states: Sequence[Mapping[str, torch.Tensor] | None] | None = None,
+    subsets: Sequence[tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> list[TrainResult]:
     """Train every genome (candidate i from `seeds[i]`) in as few stacked groups as pays off.
 
     `initial_states[i]`, where given, is candidate i's starting state_dict (inherited weights),
     loaded after its seeded initialisation as `train_candidate` does.
+
+    `subsets[i]`, where given, is candidate i's own (training rows, validation rows): indices
+    into `data`'s train and validation splits, as many for every candidate (cross-validation
+    folds train side by side in one stack). Its train and val metrics are on those rows.
 
     `keep_going()` is asked after every epoch; False cancels everything still training (results
     "cancelled", with the best weights so far) and everything not started. A group that raises
@@ -93,9 +98,14 @@ def train_population(
         raise ValueError(f"{len(genomes)} genomes but {len(seeds)} seeds")
     device = torch.device(device)
     splits = _tensors(data, device)
-    groups = plan_groups(
-        genomes, data.n_features, data.n_outputs, len(data.y_train), str(device), cost
-    )
+    rows = [
+        (torch.as_tensor(t, dtype=torch.long), torch.as_tensor(v, dtype=torch.long))
+        for t, v in (subsets or [])
+    ]
+    if rows and len({(len(t), len(v)) for t, v in rows}) != 1:
+        raise ValueError("every candidate's subsets must have as many rows")
+    n_train = len(rows[0][0]) if rows else len(data.y_train)
+    groups = plan_groups(genomes, data.n_features, data.n_outputs, n_train, str(device), cost)
     results: list[TrainResult | None] = [None] * len(genomes)
     stop = [False]  # set when keep_going() says no: later groups do not start
     for members in groups:
@@ -109,6 +119,7 @@ def train_population(
             group = _Group(
                 [genomes[i] for i in members], [seeds[i] for i in members], members, states
             )
+            group.subsets = [rows[i] for i in members] if rows else None
             with torch.no_grad():
                 outcome = group.train(data, splits, device, patience, on_epoch, keep_going, stop)
         except Exception as exc:  # a group must never take the population down
@@ -141,6 +152,7 @@ class _Group:
             raise ValueError("a group's members must come deepest first")
         self.depth = self.depths[0]  # hidden layers of the stack
         self.widths = [[ly.width for ly in g.layers] for g in genomes]
+        self.subsets: list[tuple[torch.Tensor, torch.Tensor]] | None = None  # rows per member
 
     # --- layout -------------------------------------------------------------------------
     def _layout(self, n_in: int, n_out: int) -> None:
@@ -346,15 +358,25 @@ class _Group:
         chunk = max(1, EVAL_ELEMENTS // max(1, params[0][0].shape[0] * max(self.dims)))
         hidden, heads = self._net(params)
         parts = [
-            ops.forward(hidden, heads, self.shape, x[lo : lo + chunk], self.unit_masks)
-            for lo in range(0, x.shape[0], chunk)
+            ops.forward(hidden, heads, self.shape, x[..., lo : lo + chunk, :], self.unit_masks)
+            for lo in range(0, x.shape[-2], chunk)
         ]
         return torch.cat(parts, dim=2)
 
+    def _rows(self, split, which: int | None) -> tuple[torch.Tensor, torch.Tensor]:
+        """(x, y) of a split for the active rows: shared, or each member's own subset (`which`:
+        0 training rows, 1 validation rows; None: the whole split, as for the test rows)."""
+        if self.subsets is None or which is None:
+            return split.x, split.y
+        index = torch.stack([self.subsets[m][which] for m in self.rows]).to(split.x.device)
+        return split.x[index], split.y[index]
+
     def _epoch(self, train, task: str, batch: int) -> list[float]:
         """One epoch of minibatch steps for every active row; returns their train losses."""
-        n, rows = train.x.shape[0], len(self.rows)
+        n, rows = self.n_train, len(self.rows)
         orders = torch.stack([torch.randperm(n, generator=g) for g in self.order_rngs])
+        if self.subsets is not None:  # each member's own rows, in its own order
+            orders = torch.stack([self.subsets[m][0] for m in self.rows]).gather(1, orders)
         orders = orders.to(self.theta.device).view(-1)
         # Each row's data in its own shuffled order, gathered once; steps take slices.
         xs = train.x.index_select(0, orders).view(rows, n, -1)
@@ -402,13 +424,15 @@ class _Group:
         self.buf = torch.zeros(members - self.n_adam, self.size, device=device)
         self._bind(theta)
 
-        batch = max(1, min(self.genomes[0].batch_size, train.x.shape[0]))
+        self.n_train = train.x.shape[0] if self.subsets is None else len(self.subsets[0][0])
+        batch = max(1, min(self.genomes[0].batch_size, self.n_train))
         self.step, epoch = 0, 0
         while self.rows:
             epoch += 1
             train_losses = self._epoch(train, data.task, batch)
-            val_out = self._evaluate(self.params, val.x)
-            val_losses = ops.candidate_losses(data.task, val_out, val.y).tolist()
+            val_x, val_y = self._rows(val, 1)
+            val_out = self._evaluate(self.params, val_x)
+            val_losses = ops.candidate_losses(data.task, val_out, val_y).tolist()
             go_on = keep_going() if keep_going is not None else True
             stop[0] = stop[0] or not go_on
             keep = self._end_epoch(
@@ -416,7 +440,7 @@ class _Group:
                 train_losses,
                 val_losses,
                 val_out,
-                val.y,
+                val_y,
                 data.task,
                 patience,
                 on_epoch,
@@ -476,7 +500,10 @@ class _Group:
         """Metrics and weights from each candidate's best epoch, all members in one pass."""
         self._activate(list(range(len(self.genomes))), self.best_theta.device)
         params = self._views(self.best_theta)
-        scores = [metrics(task, self._evaluate(params, s.x), s.y) for s in splits]
+        scores = []
+        for split, which in zip(splits, (0, 1, None), strict=True):
+            x, y = self._rows(split, which)
+            scores.append(metrics(task, self._evaluate(params, x), y))
         for member, result in enumerate(self.results):
             if self.best_val[member] == math.inf:
                 if result.status == "ok":

@@ -80,12 +80,11 @@ def metrics(task: str, outputs: torch.Tensor, y: torch.Tensor) -> list[float]:
     """`metric` of every network of a stack, from its outputs (P, outputs, rows), at once."""
     if task == "classification":
         return (outputs.argmax(dim=1) == y).float().mean(1).tolist()
-    pred = outputs[:, 0]
+    pred = outputs[:, 0]  # y: (rows,) shared, or (P, rows), each network's own
     residual = torch.sum((y - pred) ** 2, dim=1)
-    total = torch.sum((y - y.mean()) ** 2)
-    if float(total) <= 0:
-        return [0.0] * outputs.shape[0]
-    return (1.0 - residual / total).tolist()
+    total = torch.sum((y - y.mean(-1, keepdim=True)) ** 2, dim=-1)
+    r2 = torch.where(total > 0, 1.0 - residual / total, torch.zeros_like(residual))
+    return r2.tolist()
 
 
 def loss_function(task: str) -> nn.Module:

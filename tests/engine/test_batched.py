@@ -6,6 +6,7 @@ import itertools
 import math
 from dataclasses import replace
 
+import numpy as np
 import pytest
 import torch
 from safetensors.torch import load as safetensors_load
@@ -150,6 +151,37 @@ def test_same_as_alone_without_merging_groups_and_for_regression():
     )
     for genome, seed, result in zip(genomes, [7, 8, 9], results, strict=True):
         assert_same_training(result, train_candidate(genome, sine, seed=seed, patience=10))
+
+
+def test_each_member_trains_on_its_own_rows_as_it_would_on_them_alone():
+    """Cross-validation folds side by side: member i's `subsets[i]` are its training and
+    validation rows; it trains as on a dataset of only those rows (classification and R²)."""
+    rng = np.random.default_rng(0)
+    for name in ("moons", "sine"):
+        data = load_data(DataSpec(name=name, params={"n_samples": 200, "seed": 1}))
+        genomes = [MIXED[1], MIXED[3], MIXED[1]] if name == "moons" else [MIXED[3]] * 3
+        subsets = [
+            (rng.choice(len(data.y_train), 90, replace=False), rng.choice(len(data.y_val), 30))
+            for _ in genomes
+        ]
+        seeds = [5, 6, 7]
+        results = train_population(
+            genomes, data, seeds=seeds, patience=3, subsets=subsets, cost=ONE_GROUP
+        )
+        for genome, seed, (t, v), result in zip(genomes, seeds, subsets, results, strict=True):
+            own = replace(
+                data, x_train=data.x_train[t], y_train=data.y_train[t],
+                x_val=data.x_val[v], y_val=data.y_val[v],
+            )  # fmt: skip
+            assert_same_training(result, train_candidate(genome, own, seed=seed, patience=3))
+        # Same genome and seed, other rows: another network.
+        if name == "moons":
+            assert results[0].train_losses != pytest.approx(results[2].train_losses, rel=1e-3)
+    with pytest.raises(ValueError, match="as many rows"):
+        train_population(
+            genomes, data, seeds=seeds, patience=3,
+            subsets=[(np.arange(9), np.arange(3)), (np.arange(8), np.arange(3)), subsets[2]],
+        )  # fmt: skip
 
 
 def test_padded_units_stay_exactly_zero(moons):

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
+import pytest
 
 from neurolab.cli import main
 from neurolab.data import load_data
 from neurolab.events import FinalistsScored
-from neurolab.finalists import cross_validate, fold_indices
+from neurolab.finalists import cross_validate, equal_folds, fold_indices
+from neurolab.genome import Genome
 from neurolab.ranking import rank
 from neurolab.runner import Runner, candidate_seed
 from neurolab.spec import DataSpec
 from neurolab.store import ProjectStore
+from neurolab.train.trainer import train_candidate
 
 from .conftest import tiny_spec
 
@@ -69,7 +74,7 @@ def test_folds_partition_train_and_validation_stratified():
         assert counts.min() >= 6
 
 
-def test_cross_validation_is_reproducible_and_drops_a_fold_cut_short(tmp_path, monkeypatch):
+def test_folds_trained_in_one_stack_score_as_each_fold_trained_alone(tmp_path):
     spec = tiny_spec(**{"training.finalists": 0, "budget.generations": 1})
     Runner(spec, tmp_path / "p.nlab").run()
     with ProjectStore(tmp_path / "p.nlab", create=False) as store:
@@ -82,22 +87,42 @@ def test_cross_validation_is_reproducible_and_drops_a_fold_cut_short(tmp_path, m
 
     scores, folds = run()
     assert folds == 3 and set(scores) == {r.candidate_id for r in top}
-    assert all(0.5 < s <= 1 for s in scores.values())
     assert run() == (scores, folds)
-
-    # Time runs out in the second fold: the first fold's scores stand, for every finalist.
-    import neurolab.train.batched as batched
-
-    trained, real = [], batched.train_population
-    monkeypatch.setattr(
-        batched, "train_population", lambda *a, **k: trained.append(1) or real(*a, **k)
-    )
+    # Each fold's rows: held-out sets of one size (≤ 1 row sits a fold out), disjoint from the
+    # fold's training rows.
+    x = np.concatenate([data.x_train, data.x_val])
+    y = np.concatenate([data.y_train, data.y_val])
+    splits = equal_folds(fold_indices(data, 3, seed=0), len(y))
+    assert len({len(held) for _, held in splits}) == 1
+    assert all(not set(train) & set(held) for train, held in splits)
+    assert len(set(np.concatenate([h for _, h in splits]))) >= len(y) - 3
+    for record, seed in zip(top, seeds, strict=True):
+        alone = [
+            train_candidate(
+                Genome.from_dict(record.genome),
+                replace(data, x_train=x[t], y_train=y[t], x_val=x[h], y_val=y[h]),
+                seed=seed,
+                patience=5,
+            ).val_metric
+            for t, h in splits
+        ]
+        assert scores[record.candidate_id] == pytest.approx(np.mean(alone), abs=0.01)
+        assert 0.5 < scores[record.candidate_id] <= 1
+    # Cut short (the budget ran out, or Stop): no scores, so the validation metric decides.
     asked = []
-
-    def second_fold_cut_after_an_epoch() -> bool:
-        asked.append(len(trained))
-        return asked.count(2) < 3  # (asked before the fold, then after each epoch)
-
-    partial, done = run(second_fold_cut_after_an_epoch)
-    assert done == 1 and set(partial) == set(scores) and len(trained) == 2
+    assert run(lambda: asked.append(1) or len(asked) < 3) == ({}, 0)
     assert run(lambda: False) == ({}, 0)
+
+
+def test_a_time_budget_keeps_a_generations_time_for_the_finalists():
+    from neurolab.run_state import RunState
+
+    state = RunState(0.0, 100, 30.0, finalists_share=0.1)
+    assert state.reserved() == pytest.approx(3.0)  # before any generation: their share
+    state.generation_stats(0, [], seconds=5.0)
+    state.generation_stats(1, [], seconds=6.0)
+    assert state.reserved() == pytest.approx(5.5)  # an average generation
+    state.generation_stats(2, [], seconds=40.0)
+    assert state.reserved() == pytest.approx(10.0)  # at most a third of the budget
+    assert RunState(0.0, 100, 30.0).reserved() == 0.0  # no finalists: the search has it all
+    assert RunState(0.0, 100, None, finalists_share=0.1).reserved() == 0.0
