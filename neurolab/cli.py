@@ -314,11 +314,12 @@ def _show(args: argparse.Namespace) -> int:
         run = store.latest_run()
         if run is None:
             raise ProjectFileError(f"{args.project}: the project holds no run yet")
-        study = insights(store.candidates(run.run_id), int(run.spec.get("seed", 0)))
+        candidates = store.candidates(run.run_id)
+        study = insights(candidates, int(run.spec.get("seed", 0)))
         if args.json:
-            print(json.dumps({**_summary_dict(store, run.run_id), "study": study}))
+            print(json.dumps({**_summary_dict(store, run.run_id, candidates), "study": study}))
             return EXIT_OK
-        _print_summary(store, run.run_id, False)
+        _print_summary(store, run.run_id, False, candidates)
     print("\n".join(format_insights(study, run.metric, args.trials)))
     return EXIT_OK
 
@@ -327,9 +328,8 @@ def _run_info(store, run_id: int):
     return next(r for r in store.runs() if r.run_id == run_id)
 
 
-def _summary_dict(store, run_id: int) -> dict[str, Any]:
+def _summary_dict(store, run_id: int, candidates: list) -> dict[str, Any]:
     run = _run_info(store, run_id)
-    candidates = store.candidates(run_id)
     best = store.best(run_id)
     front = [
         {"id": r.candidate_id, "params": r.params, "val": r.val_metric, "test": r.test_metric}
@@ -358,11 +358,15 @@ def _summary_dict(store, run_id: int) -> dict[str, Any]:
     }
 
 
-def _print_summary(store, run_id: int, as_json: bool) -> None:
+def _print_summary(store, run_id: int, as_json: bool, candidates: list | None = None) -> None:
+    """The run's summary (best network, finalists, Pareto front); `candidates`: the run's, where
+    the caller has read them already."""
     from neurolab.genome import Genome
     from neurolab.spec import DataSpec
 
-    summary = _summary_dict(store, run_id)
+    if candidates is None:
+        candidates = store.candidates(run_id)
+    summary = _summary_dict(store, run_id, candidates)
     if as_json:
         print(json.dumps(summary))
         return
@@ -393,7 +397,7 @@ def _print_summary(store, run_id: int, as_json: bool) -> None:
             f"  test        {metric} {best['test']:.4f}",
         ]
         finalists = sorted(
-            (c for c in store.candidates(run_id) if c.cv_metric is not None),
+            (c for c in candidates if c.cv_metric is not None),
             key=lambda c: -c.cv_metric,
         )
         if finalists:

@@ -376,9 +376,9 @@ class ProjectStore:
         return runs[-1] if runs else None
 
     def candidates(self, run_id: int) -> list[CandidateRecord]:
+        cv, joined = self._candidates_with_cv()
         rows = self._db.execute(
-            f"SELECT {_CANDIDATE_COLUMNS}, {self._cv_column()} FROM {self._candidates_joined()}"
-            " WHERE c.run_id=? ORDER BY c.id",
+            f"SELECT {_CANDIDATE_COLUMNS}, {cv} FROM {joined} WHERE c.run_id=? ORDER BY c.id",
             (run_id,),
         ).fetchall()
         with self._reading():
@@ -390,13 +390,13 @@ class ProjectStore:
         ).fetchone()
         return row is not None
 
-    def _cv_column(self) -> str:
-        return "cv.metric" if self._has_cross_validation() else "NULL"
-
-    def _candidates_joined(self) -> str:
+    def _candidates_with_cv(self) -> tuple[str, str]:
+        """(the cross-validated metric's column, the table to select from): the candidates,
+        joined to their cross-validation where the file has that table (files before it
+        do not)."""
         if not self._has_cross_validation():
-            return "candidates c"
-        return (
+            return "NULL", "candidates c"
+        return "cv.metric", (
             "candidates c LEFT JOIN cross_validation cv"
             " ON cv.run_id = c.run_id AND cv.candidate_id = c.id"
         )
@@ -453,9 +453,9 @@ class ProjectStore:
         parameters, then the earliest (`neurolab.ranking.rank`, by which the runner decides live).
 
         Pruned candidates do not compete (as in Optuna: only complete trials are best)."""
-        cv = self._cv_column()
+        cv, joined = self._candidates_with_cv()
         row = self._db.execute(
-            f"SELECT {_CANDIDATE_COLUMNS}, {cv} FROM {self._candidates_joined()}"
+            f"SELECT {_CANDIDATE_COLUMNS}, {cv} FROM {joined}"
             " WHERE c.run_id=? AND c.val_metric IS NOT NULL"
             " AND c.status NOT IN ('failed', 'pruned')"
             f" ORDER BY {cv} IS NULL, {cv} DESC, c.val_metric DESC, c.params ASC, c.id ASC"

@@ -428,13 +428,8 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
     def _show_cross_validated(self, snapshot) -> None:
         """After the finalists' cross-validation the best may be another network than the one
         the views followed live: show the run as stored, as reopening it would."""
-        if not any(r.cv_metric is not None for r in snapshot.records):
-            return
-        self.call_plots("load", snapshot.records, snapshot.generations)
-        best = snapshot.best
-        if best is not None:
-            self.status.best.setText(f"best {self._metric} {best.val_metric:.3f}")
-            self.show_candidate(best.candidate_id, label="best")
+        if any(r.cv_metric is not None for r in snapshot.records):
+            self.show_stored_run(snapshot)
 
     # --- closing --------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt API)

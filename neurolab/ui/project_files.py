@@ -18,6 +18,7 @@ from neurolab.ui.project_session import ProjectSession, predict_candidate, read_
 from neurolab.ui.summary import summary_markdown
 
 if TYPE_CHECKING:
+    from neurolab.events import CandidateRecord
     from neurolab.ui.main_window import MainWindow
     from neurolab.ui.project_session import Prediction, ProjectSnapshot
 
@@ -80,12 +81,10 @@ class ProjectFilesMixin:
         self.apply_data(data, run.spec.get("task") if data.get("csv") else None)
         self.call_plots("reset", None, run.metric)
         self.plots["insight"].set_source(snapshot.path, run.run_id, run.metric)
-        self.call_plots("load", snapshot.records, snapshot.generations)
+        best = self.show_stored_run(snapshot)
         # 'running' in a file nobody is writing means the writer died: it was interrupted.
         self.status.run_ended("interrupted" if snapshot.interrupted else run.status, run.seconds)
         self.status.set_device(run.device)
-        best = snapshot.best
-        self.status.best.setText(f"best {run.metric} {best.val_metric:.3f}" if best else "")
         message = f"Opened {snapshot.path.name}: {len(snapshot.records)} networks"
         if self.can_continue():
             message += (
@@ -96,8 +95,17 @@ class ProjectFilesMixin:
         self.status.showMessage(message)
         self._update_actions()
         if best is not None:
-            self.show_candidate(best.candidate_id, label="best")
             self.plots["insight"].inspect(best.candidate_id)
+
+    def show_stored_run(self: MainWindow, snapshot: ProjectSnapshot) -> CandidateRecord | None:
+        """Every view from the run as stored (candidates, generations), on its best network,
+        which it returns."""
+        self.call_plots("load", snapshot.records, snapshot.generations)
+        best = snapshot.best
+        self.status.best.setText(f"best {self._metric} {best.val_metric:.3f}" if best else "")
+        if best is not None:
+            self.show_candidate(best.candidate_id, label="best")
+        return best
 
     def show_candidate(self: MainWindow, candidate_id: int, label: str = "") -> None:
         """Watch a candidate's boundary; for a stored run, compute it from its saved weights."""
