@@ -60,11 +60,14 @@ class RunState:
     def reserved(self) -> float:
         """Seconds at the end of a time budget kept for the finalists: their share, or an
         average generation's time where that is longer (they train on all folds in one stack,
-        measured at 0.3-0.8 of a generation), but never more than a third of the budget."""
+        measured at 0.3-0.8 of a generation). Where a generation takes more than a third of
+        the budget, nothing: they would not fit, and the search has the time."""
         if self.seconds is None or not self.finalists_share:
             return 0.0
         generation = fmean(self.generation_seconds) if self.generation_seconds else 0.0
-        return min(self.seconds / 3, max(self.seconds * self.finalists_share, generation))
+        if generation > self.seconds / 3:
+            return 0.0
+        return max(self.seconds * self.finalists_share, generation)
 
     def budget_left(self) -> bool:
         return self.seconds is None or self.elapsed() < self.seconds

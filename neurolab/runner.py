@@ -234,6 +234,9 @@ class Runner:
         top = state.top[: spec.training.finalists]
         if len(top) < 2:
             return
+        if not state.budget_left():  # (training would start before it is first asked)
+            self._emit(FinalistsScored((), 0, "no time was left to cross-validate"))
+            return
         seeds = [candidate_seed(spec.seed, r.candidate_id) for r in top]
         self._emit(StateChanged("cross-validating"))
 
