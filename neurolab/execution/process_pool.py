@@ -130,6 +130,10 @@ class _Worker:
         child.close()
         self.tasks: list[CandidateTask] = []  # what it trains now (several when batched)
         self.group = 0  # how many it was given (the timeout scales with it)
+        # Told to cancel what it trains now: told once, as every epoch report past a time
+        # budget asks again, and a pipe full of repeats blocks us while the worker, busy
+        # sending reports we no longer read, never reads it (a deadlock, seen at 256).
+        self.cancelled = False
         self.index = 0
         self.ready = False  # set up and listening (its first message)
         self.deadline = math.inf  # when its tasks run past the candidate timeout
@@ -180,7 +184,7 @@ class ProcessPoolExecutor:
             self._start(worker, share)
 
     def _start(self, worker: _Worker, tasks: list[CandidateTask]) -> None:
-        worker.tasks, worker.group = tasks, len(tasks)
+        worker.tasks, worker.group, worker.cancelled = tasks, len(tasks), False
         worker.conn.send(tasks)
         worker.kill_at = math.inf
         self._start_clock(worker)
@@ -290,7 +294,11 @@ class ProcessPoolExecutor:
     def cancel(self, candidate_id: int | None = None) -> None:
         if candidate_id is None:
             self._queue.cancel_all()
-            self._broadcast(_CANCEL)
+            for worker in self._workers:
+                if worker.tasks and not worker.cancelled:
+                    worker.cancelled = True
+                    with contextlib.suppress(OSError):  # a dead worker: `results` sees it
+                        worker.conn.send(_CANCEL)
             return
         self._queue.drop(candidate_id)
         for worker in self._workers:

@@ -141,6 +141,22 @@ def test_cancel_one_candidate_leaves_the_others(batching):
         pool.close()
 
 
+def test_cancelling_on_every_epoch_report_never_blocks():
+    """Past a time budget the runner cancels on every epoch report; the workers are told once
+    (repeats filled their pipe while they were busy sending reports: a deadlock)."""
+    data = load_data(tiny_spec().data, None, 0)
+    reports = []
+    pool = ProcessPoolExecutor(data, "cpu", reports.append, workers=2)
+    try:
+        pool.submit([_task(i, epochs=100_000) for i in (1, 2)])
+        for _ in range(20_000):  # ~20 bytes each: far more than a pipe holds
+            pool.cancel()
+        results = {task.candidate_id: result for task, result in pool.results()}
+        assert {r.status for r in results.values()} == {"cancelled"} and len(results) == 2
+    finally:
+        pool.close()
+
+
 def test_inline_cancel_of_one_candidate():
     from neurolab.execution import InlineExecutor
 
