@@ -73,8 +73,11 @@ def cross_validate(
 ) -> tuple[dict[int, float], int]:
     """(candidate id -> mean held-out metric, folds) for `finalists` (candidate i trained from
     `seeds[i]`): every finalist on every fold, all in one stacked `train_population`. ({}, 0)
-    when `keep_going` cut it short."""
+    when `keep_going` says no before it starts or cuts it short."""
     from neurolab.train.batched import train_population
+
+    if keep_going is not None and not keep_going():  # (training asks only after an epoch)
+        return {}, 0
 
     x = np.concatenate([data.x_train, data.x_val])
     y = np.concatenate([data.y_train, data.y_val])

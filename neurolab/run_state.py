@@ -103,12 +103,17 @@ class RunState:
         best = fitness(self.best) if self.best else None
         return RunProgress(generation, self.generations, self.done, self.failed, elapsed, eta, best)
 
+    def generation_ended(self, seconds: float) -> None:
+        """A generation is complete; its time counts toward `reserved`."""
+        self.generation_seconds.append(seconds)
+        self.generations_done += 1
+        self.generation_progress = 0.0
+
     def generation_stats(
         self, generation: int, records: list[CandidateRecord], seconds: float
     ) -> GenerationFinished:
-        """A complete generation's event; its time also counts toward `reserved`."""
+        """A complete generation's event."""
         scores = [fitness(r) for r in records if fitness(r) != WORST_FITNESS]
-        self.generation_seconds.append(seconds)
         return GenerationFinished(
             generation=generation,
             best=max(scores) if scores else None,

@@ -234,9 +234,6 @@ class Runner:
         top = state.top[: spec.training.finalists]
         if len(top) < 2:
             return
-        if not state.budget_left():  # (training would start before it is first asked)
-            self._emit(FinalistsScored((), 0, "no time was left to cross-validate"))
-            return
         seeds = [candidate_seed(spec.seed, r.candidate_id) for r in top]
         self._emit(StateChanged("cross-validating"))
 
@@ -259,9 +256,12 @@ class Runner:
         except Exception as exc:  # a finished search must not be lost to its last step
             self._emit(FinalistsScored((), 0, f"cross-validation failed: {exc}"))
             return
-        if not scores:
+        if not folds:
             why = "stopped" if self._stop.is_set() else "no time was left to cross-validate"
             self._emit(FinalistsScored((), 0, why))
+            return
+        if not scores:
+            self._emit(FinalistsScored((), 0, "every finalist failed on its folds"))
             return
         store.set_cross_validation(run_id, scores, folds)
         ranked = sorted(scores.items(), key=lambda item: -item[1])
@@ -342,9 +342,8 @@ class Runner:
             _evaluation(by_id[t.candidate_id], finished[t.candidate_id], self.spec) for t in tasks
         ]
         engine.tell(evaluations)
-        stats = state.generation_stats(
-            generation, list(finished.values()), time.monotonic() - started
-        )
+        seconds = time.monotonic() - started
+        stats = state.generation_stats(generation, list(finished.values()), seconds)
         diversity = engine.diversity() if hasattr(engine, "diversity") else None
         front = tuple(engine.front()) if hasattr(engine, "front") else ()
         stats = replace(stats, diversity=diversity, front=front)
@@ -353,8 +352,7 @@ class Runner:
         if self.spec.mode == "inherit" and hasattr(engine, "population_ids"):
             keep |= engine.population_ids()
         store.keep_weights(run_id, keep)
-        state.generation_progress = 0.0
-        state.generations_done += 1
+        state.generation_ended(seconds)
         self._emit(stats)
         return True
 

@@ -284,32 +284,31 @@ class ProcessPoolExecutor:
         dead.conn.close()
         self._workers[self._workers.index(dead)] = self._spawn(dead.index)
 
-    def _broadcast(self, message: str) -> None:
-        for worker in self._workers:
+    def _send(self, workers: list[_Worker], message: object) -> None:
+        for worker in workers:
             # A dead worker's pipe raises; `results` notices the death itself.
-            if worker.tasks:
-                with contextlib.suppress(OSError):
-                    worker.conn.send(message)
+            with contextlib.suppress(OSError):
+                worker.conn.send(message)
+
+    def _busy(self) -> list[_Worker]:
+        return [worker for worker in self._workers if worker.tasks]
 
     def cancel(self, candidate_id: int | None = None) -> None:
         if candidate_id is None:
             self._queue.cancel_all()
-            for worker in self._workers:
-                if worker.tasks and not worker.cancelled:
-                    worker.cancelled = True
-                    with contextlib.suppress(OSError):  # a dead worker: `results` sees it
-                        worker.conn.send(_CANCEL)
+            fresh = [worker for worker in self._busy() if not worker.cancelled]
+            for worker in fresh:
+                worker.cancelled = True
+            self._send(fresh, _CANCEL)
             return
         self._queue.drop(candidate_id)
-        for worker in self._workers:
-            if any(t.candidate_id == candidate_id for t in worker.tasks):
-                with contextlib.suppress(OSError):
-                    worker.conn.send((_CANCEL, candidate_id))
+        holding = [w for w in self._busy() if any(t.candidate_id == candidate_id for t in w.tasks)]
+        self._send(holding, (_CANCEL, candidate_id))
 
     def pause(self) -> None:
         self._paused = True
         self._paused_at = time.monotonic()
-        self._broadcast(_PAUSE)
+        self._send(self._busy(), _PAUSE)
 
     def resume(self) -> None:
         # The timeout clock stands still while paused.
@@ -318,7 +317,7 @@ class ProcessPoolExecutor:
             worker.deadline += held
             worker.kill_at += held
         self._paused = False
-        self._broadcast(_RESUME)
+        self._send(self._busy(), _RESUME)
 
     def close(self) -> None:
         for worker in self._workers:

@@ -117,9 +117,12 @@ def train_population(
         try:
             states = [initial_states[i] if initial_states else None for i in members]
             group = _Group(
-                [genomes[i] for i in members], [seeds[i] for i in members], members, states
+                [genomes[i] for i in members],
+                [seeds[i] for i in members],
+                members,
+                states,
+                [rows[i] for i in members] if rows else None,
             )
-            group.subsets = [rows[i] for i in members] if rows else None
             with torch.no_grad():
                 outcome = group.train(data, splits, device, patience, on_epoch, keep_going, stop)
         except Exception as exc:  # a group must never take the population down
@@ -144,15 +147,16 @@ class _Group:
         seeds: list[int],
         indices: list[int],
         states: Sequence[Mapping[str, torch.Tensor] | None] | None = None,
+        subsets: list[tuple[torch.Tensor, torch.Tensor]] | None = None,
     ) -> None:
         self.genomes, self.seeds, self.indices = genomes, seeds, indices
+        self.subsets = subsets  # each member's (training rows, validation rows), or shared
         self.states = list(states) if states is not None else [None] * len(genomes)
         self.depths = [len(g.layers) for g in genomes]
         if self.depths != sorted(self.depths, reverse=True):
             raise ValueError("a group's members must come deepest first")
         self.depth = self.depths[0]  # hidden layers of the stack
         self.widths = [[ly.width for ly in g.layers] for g in genomes]
-        self.subsets: list[tuple[torch.Tensor, torch.Tensor]] | None = None  # rows per member
 
     # --- layout -------------------------------------------------------------------------
     def _layout(self, n_in: int, n_out: int) -> None:
@@ -315,6 +319,8 @@ class _Group:
         self.v = self.v[[k for k in keep if k < self.n_adam]]
         self.buf = self.buf[[k - self.n_adam for k in keep if k >= self.n_adam]]
         self.order_rngs = [self.order_rngs[k] for k in keep]
+        if self.subsets is not None:  # each member's own validation rows
+            self.val_x, self.val_y = self.val_x[keep], self.val_y[keep]
         self._activate([self.rows[k] for k in keep], device)
         self._bind(self.theta.index_select(0, torch.tensor(keep, device=device)))
 
@@ -427,12 +433,12 @@ class _Group:
         self.n_train = train.x.shape[0] if self.subsets is None else len(self.subsets[0][0])
         batch = max(1, min(self.genomes[0].batch_size, self.n_train))
         self.step, epoch = 0, 0
+        self.val_x, self.val_y = self._rows(val, 1)  # kept in step with the active rows
         while self.rows:
             epoch += 1
             train_losses = self._epoch(train, data.task, batch)
-            val_x, val_y = self._rows(val, 1)
-            val_out = self._evaluate(self.params, val_x)
-            val_losses = ops.candidate_losses(data.task, val_out, val_y).tolist()
+            val_out = self._evaluate(self.params, self.val_x)
+            val_losses = ops.candidate_losses(data.task, val_out, self.val_y).tolist()
             go_on = keep_going() if keep_going is not None else True
             stop[0] = stop[0] or not go_on
             keep = self._end_epoch(
@@ -440,7 +446,7 @@ class _Group:
                 train_losses,
                 val_losses,
                 val_out,
-                val_y,
+                self.val_y,
                 data.task,
                 patience,
                 on_epoch,

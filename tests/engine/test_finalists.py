@@ -119,10 +119,10 @@ def test_a_time_budget_keeps_a_generations_time_for_the_finalists():
 
     state = RunState(0.0, 100, 30.0, finalists_share=0.1)
     assert state.reserved() == pytest.approx(3.0)  # before any generation: their share
-    state.generation_stats(0, [], seconds=5.0)
-    state.generation_stats(1, [], seconds=6.0)
+    state.generation_ended(5.0)
+    state.generation_ended(6.0)
     assert state.reserved() == pytest.approx(5.5)  # an average generation
-    state.generation_stats(2, [], seconds=40.0)
+    state.generation_ended(40.0)
     assert state.reserved() == 0.0  # generations of over a third of it: the finalists won't fit
     assert RunState(0.0, 100, 30.0).reserved() == 0.0  # no finalists: the search has it all
     assert RunState(0.0, 100, None, finalists_share=0.1).reserved() == 0.0

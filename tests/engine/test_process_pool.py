@@ -1,6 +1,7 @@
 import os
 import signal
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -141,19 +142,33 @@ def test_cancel_one_candidate_leaves_the_others(batching):
         pool.close()
 
 
-def test_cancelling_on_every_epoch_report_never_blocks():
-    """Past a time budget the runner cancels on every epoch report; the workers are told once
-    (repeats filled their pipe while they were busy sending reports: a deadlock)."""
+def test_cancelling_on_every_epoch_report_never_deadlocks():
+    """Past a time budget the runner cancels on every epoch report. Told again on each report of
+    two 256-network stacks, a worker that stopped at the first cancel and sends its results no
+    longer reads: its pipe filled with repeats while its results filled ours, both sides
+    blocked in `send` (seen at population 256). A worker is told once per task."""
+    from neurolab.events import EpochReport
+
     data = load_data(tiny_spec().data, None, 0)
-    reports = []
-    pool = ProcessPoolExecutor(data, "cpu", reports.append, workers=2)
+    pool = ProcessPoolExecutor(
+        data, "cpu", lambda event: isinstance(event, EpochReport) and pool.cancel(), workers=2
+    )
+    finished = []
+
+    def collect() -> None:
+        finished.extend(result for _, result in pool.results())
+
+    collector = threading.Thread(target=collect, daemon=True)
     try:
-        pool.submit([_task(i, epochs=100_000) for i in (1, 2)])
-        for _ in range(20_000):  # ~20 bytes each: far more than a pipe holds
-            pool.cancel()
-        results = {task.candidate_id: result for task, result in pool.results()}
-        assert {r.status for r in results.values()} == {"cancelled"} and len(results) == 2
+        pool.submit([_task(i, epochs=100_000) for i in range(1, 513)])  # a stack per worker
+        collector.start()
+        collector.join(timeout=60)
+        assert not collector.is_alive(), "deadlocked: worker and parent both blocked in send"
+        assert len(finished) == 512 and {r.status for r in finished} == {"cancelled"}
     finally:
+        if collector.is_alive():  # deadlocked: a killed worker's pipe breaks both sends
+            for worker in pool._workers:
+                worker.process.kill()
         pool.close()
 
 
