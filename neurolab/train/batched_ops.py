@@ -133,7 +133,7 @@ def _apply(runs: Runs, kernel: str, out: torch.Tensor, *args: torch.Tensor) -> t
         getattr(runs[0][0], kernel)(*args, out)
         return out
     sizes = [count for _, _, count in runs]
-    pieces = zip(*(tensor.split(sizes) for tensor in (*args, out)), strict=True)
+    pieces = zip(*(tensor.split_with_sizes(sizes) for tensor in (*args, out)), strict=True)
     for (activation, _, _), views in zip(runs, pieces, strict=True):
         getattr(activation, kernel)(*views)
     return out
