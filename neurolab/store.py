@@ -26,95 +26,23 @@ from neurolab.store_checks import (
     check_header,
     disk_problem,
     json_cell,
-    number_cell,
     open_error,
     remove_sidecars,
     text_cell,
 )
+from neurolab.store_schema import (
+    CANDIDATE_COLUMNS,
+    CROSS_VALIDATION_TABLE,
+    PREPROCESSING_TABLE,
+    SCHEMA,
+    SCHEMA_VERSION,
+    connect_read_only,
+    migrate,
+    record,
+)
 
 if TYPE_CHECKING:
     import torch
-
-SCHEMA_VERSION = 2  # 2: generations.diversity and generations.front
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS runs (
-    id INTEGER PRIMARY KEY,
-    spec TEXT NOT NULL,
-    status TEXT NOT NULL,
-    metric TEXT NOT NULL,
-    device TEXT NOT NULL DEFAULT 'cpu',
-    data_notes TEXT NOT NULL DEFAULT '[]',
-    started REAL NOT NULL,
-    seconds REAL NOT NULL DEFAULT 0
-);
-CREATE TABLE IF NOT EXISTS candidates (
-    run_id INTEGER NOT NULL REFERENCES runs(id),
-    id INTEGER NOT NULL,
-    generation INTEGER NOT NULL,
-    genome TEXT NOT NULL,
-    parents TEXT NOT NULL DEFAULT '[]',
-    origin TEXT NOT NULL DEFAULT 'random',
-    status TEXT NOT NULL,
-    val_metric REAL,
-    test_metric REAL,
-    train_metric REAL,
-    params INTEGER NOT NULL,
-    epochs INTEGER NOT NULL,
-    seconds REAL NOT NULL,
-    train_losses TEXT NOT NULL DEFAULT '[]',
-    val_losses TEXT NOT NULL DEFAULT '[]',
-    error TEXT,
-    PRIMARY KEY (run_id, id)
-);
-CREATE TABLE IF NOT EXISTS generations (
-    run_id INTEGER NOT NULL REFERENCES runs(id),
-    generation INTEGER NOT NULL,
-    best REAL,
-    mean REAL,
-    worst REAL,
-    evaluated INTEGER NOT NULL,
-    failed INTEGER NOT NULL,
-    best_so_far REAL,
-    best_candidate_id INTEGER,
-    seconds REAL NOT NULL,
-    engine_state TEXT,
-    diversity REAL,
-    front TEXT NOT NULL DEFAULT '[]',
-    PRIMARY KEY (run_id, generation)
-);
-CREATE TABLE IF NOT EXISTS weights (
-    run_id INTEGER NOT NULL REFERENCES runs(id),
-    candidate_id INTEGER NOT NULL,
-    format TEXT NOT NULL DEFAULT 'safetensors',
-    data BLOB NOT NULL,
-    PRIMARY KEY (run_id, candidate_id)
-);
-"""
-# Added after format 1 shipped, so it is created on first write rather than by a migration
-# (older files simply lack it until a run stores its preprocessing).
-_PREPROCESSING_TABLE = """
-CREATE TABLE IF NOT EXISTS preprocessing (
-    run_id INTEGER PRIMARY KEY REFERENCES runs(id),
-    data TEXT NOT NULL
-)
-"""
-# The finalists' cross-validated metric (`neurolab.finalists`), created on first write like
-# the table above; a file without it has no cross-validated candidates.
-_CROSS_VALIDATION_TABLE = """
-CREATE TABLE IF NOT EXISTS cross_validation (
-    run_id INTEGER NOT NULL REFERENCES runs(id),
-    candidate_id INTEGER NOT NULL,
-    metric REAL NOT NULL,
-    folds INTEGER NOT NULL,
-    PRIMARY KEY (run_id, candidate_id)
-)
-"""
-_CANDIDATE_COLUMNS = (
-    "c.id, c.generation, c.genome, c.status, c.val_metric, c.test_metric, c.train_metric,"
-    " c.params, c.epochs, c.seconds, c.train_losses, c.val_losses, c.parents, c.origin, c.error"
-)
 
 
 @dataclass(frozen=True)
@@ -147,7 +75,7 @@ class ProjectStore:
             check_header(self.path)
         try:
             if read_only:
-                self._db = _connect_read_only(self.path)
+                self._db = connect_read_only(self.path)
             else:
                 self._db = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
         except sqlite3.DatabaseError as exc:
@@ -174,7 +102,7 @@ class ProjectStore:
     # --- opening ------------------------------------------------------------------------
     def _create(self) -> None:
         with self._db:
-            self._db.executescript(_SCHEMA)
+            self._db.executescript(SCHEMA)
             self._db.execute(
                 "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
             )
@@ -202,10 +130,7 @@ class ProjectStore:
     def _migrate(self, version: int) -> None:
         """Bring an older project file up to this schema, in one transaction."""
         with self._transaction() as db:
-            if version < 2:
-                db.execute("ALTER TABLE generations ADD COLUMN diversity REAL")
-                db.execute("ALTER TABLE generations ADD COLUMN front TEXT NOT NULL DEFAULT '[]'")
-            db.execute("UPDATE meta SET value=? WHERE key='schema_version'", (str(SCHEMA_VERSION),))
+            migrate(db, version)
 
     def close(self) -> None:
         if not self.read_only:
@@ -271,7 +196,7 @@ class ProjectStore:
             )
             run_id = int(cursor.lastrowid)
             if preprocessing:
-                db.execute(_PREPROCESSING_TABLE)
+                db.execute(PREPROCESSING_TABLE)
                 db.execute(
                     "INSERT OR REPLACE INTO preprocessing VALUES (?, ?)",
                     (run_id, json.dumps(preprocessing)),
@@ -378,11 +303,11 @@ class ProjectStore:
     def candidates(self, run_id: int) -> list[CandidateRecord]:
         cv, joined = self._candidates_with_cv()
         rows = self._db.execute(
-            f"SELECT {_CANDIDATE_COLUMNS}, {cv} FROM {joined} WHERE c.run_id=? ORDER BY c.id",
+            f"SELECT {CANDIDATE_COLUMNS}, {cv} FROM {joined} WHERE c.run_id=? ORDER BY c.id",
             (run_id,),
         ).fetchall()
         with self._reading():
-            return [_record(row) for row in rows]
+            return [record(row) for row in rows]
 
     def _has_cross_validation(self) -> bool:
         row = self._db.execute(
@@ -404,7 +329,7 @@ class ProjectStore:
     def set_cross_validation(self, run_id: int, metrics: dict[int, float], folds: int) -> None:
         """The finalists' cross-validated metrics (replacing any earlier ones of the run)."""
         with self._transaction() as db:
-            db.execute(_CROSS_VALIDATION_TABLE)
+            db.execute(CROSS_VALIDATION_TABLE)
             db.execute("DELETE FROM cross_validation WHERE run_id=?", (run_id,))
             db.executemany(
                 "INSERT INTO cross_validation VALUES (?, ?, ?, ?)",
@@ -455,7 +380,7 @@ class ProjectStore:
         Pruned candidates do not compete (as in Optuna: only complete trials are best)."""
         cv, joined = self._candidates_with_cv()
         row = self._db.execute(
-            f"SELECT {_CANDIDATE_COLUMNS}, {cv} FROM {joined}"
+            f"SELECT {CANDIDATE_COLUMNS}, {cv} FROM {joined}"
             " WHERE c.run_id=? AND c.val_metric IS NOT NULL"
             " AND c.status NOT IN ('failed', 'pruned')"
             f" ORDER BY {cv} IS NULL, {cv} DESC, c.val_metric DESC, c.params ASC, c.id ASC"
@@ -463,7 +388,7 @@ class ProjectStore:
             (run_id,),
         ).fetchone()
         with self._reading():
-            return _record(row) if row else None
+            return record(row) if row else None
 
     def preprocessing(self, run_id: int) -> dict[str, Any] | None:
         """The run's stored preprocessing, or None (a file written before it was stored)."""
@@ -492,37 +417,3 @@ class ProjectStore:
             return safetensors_load(bytes(row[1]))
         except Exception as exc:  # malformed bytes from a damaged or hostile file
             raise ProjectFileError(f"{self.path}: stored weights are damaged ({exc})") from None
-
-
-def _connect_read_only(path: Path) -> sqlite3.Connection:
-    """A connection that never writes. A WAL file in a read-only folder without its `-shm`
-    side file cannot be opened even so; then it is read as immutable (nothing can change it)."""
-    uri = path.resolve().as_uri()
-    db = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=30, check_same_thread=False)
-    try:
-        db.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        return db
-    except sqlite3.OperationalError:
-        db.close()
-    return sqlite3.connect(f"{uri}?immutable=1", uri=True, check_same_thread=False)
-
-
-def _record(row: tuple) -> CandidateRecord:
-    return CandidateRecord(
-        candidate_id=row[0],
-        generation=row[1],
-        genome=json_cell(row[2], dict),
-        status=text_cell(row[3]),
-        val_metric=number_cell(row[4]),
-        test_metric=number_cell(row[5]),
-        train_metric=number_cell(row[6]),
-        params=row[7],
-        epochs=row[8],
-        seconds=row[9],
-        train_losses=tuple(json_cell(row[10], list)),
-        val_losses=tuple(json_cell(row[11], list)),
-        parents=tuple(json_cell(row[12], list)),
-        origin=text_cell(row[13]),
-        error=None if row[14] is None else text_cell(row[14]),
-        cv_metric=number_cell(row[15]),
-    )
