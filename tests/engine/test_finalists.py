@@ -112,6 +112,11 @@ def test_folds_trained_in_one_stack_score_as_each_fold_trained_alone(tmp_path):
     asked = []
     assert run(lambda: asked.append(1) or len(asked) < 3) == ({}, 0)
     assert run(lambda: False) == ({}, 0)
+    # Every finalist fails on its folds (a loss that overflows): no scores, but the folds ran.
+    layers = [{"width": 16, "activation": "identity"}]  # nothing saturates: it overflows
+    diverging = {"optimizer": "sgd", "learning_rate": 1e30, "layers": layers}
+    top = [replace(r, genome={**r.genome, **diverging}) for r in top]
+    assert run() == ({}, 3)
 
 
 def test_a_time_budget_keeps_a_generations_time_for_the_finalists():
