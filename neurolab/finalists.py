@@ -27,7 +27,6 @@ from neurolab.events import CandidateRecord
 from neurolab.genome import Genome
 
 RELIABLE_VALIDATION_ROWS = 1_000  # accuracy then moves in steps of 0.1 %: no need
-BUDGET_SHARE = 0.1  # of a time budget kept for the finalists, at least (`RunState.reserved`)
 
 
 def wanted(data: PreparedData, mode: str, finalists: int) -> bool:

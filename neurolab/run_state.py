@@ -23,12 +23,11 @@ class RunState:
         seconds: float | None,
         *,
         keep: int = KEEP_WEIGHTS,
-        finalists_share: float = 0.0,
+        finalists: bool = False,
     ) -> None:
         self.start, self.generations, self.seconds = start, generations, seconds
         self.keep = keep  # weights of this many best candidates stay in the project file
-        # At least this share of a time budget is left to the finalists' cross-validation.
-        self.finalists_share = finalists_share
+        self.finalists = finalists  # keep time at the end of a time budget to cross-validate them
         self.generation_seconds: list[float] = []  # of each complete generation
         self.next_id = 0
         self.done = self.failed = 0
@@ -58,16 +57,14 @@ class RunState:
         return self.seconds is not None and self.elapsed() >= self.seconds - self.reserved()
 
     def reserved(self) -> float:
-        """Seconds at the end of a time budget kept for the finalists: their share, or an
-        average generation's time where that is longer (they train on all folds in one stack,
-        measured at 0.3-0.8 of a generation). Where a generation takes more than a third of
-        the budget, nothing: they would not fit, and the search has the time."""
-        if self.seconds is None or not self.finalists_share:
+        """Seconds at the end of a time budget kept for the finalists: an average generation's
+        time (they train on all folds in one stack, measured at 0.3-0.8 of a generation).
+        Where a generation takes more than a third of the budget, nothing: they would not
+        fit, and the search has the time."""
+        if self.seconds is None or not self.finalists or not self.generation_seconds:
             return 0.0
-        generation = fmean(self.generation_seconds) if self.generation_seconds else 0.0
-        if generation > self.seconds / 3:
-            return 0.0
-        return max(self.seconds * self.finalists_share, generation)
+        generation = fmean(self.generation_seconds)
+        return 0.0 if generation > self.seconds / 3 else generation
 
     def budget_left(self) -> bool:
         return self.seconds is None or self.elapsed() < self.seconds

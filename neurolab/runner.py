@@ -167,7 +167,7 @@ class Runner:
             spec.budget.generations,
             spec.budget.seconds,
             keep=max(KEEP_WEIGHTS, spec.training.finalists if finals else 0),
-            finalists_share=finalists.BUDGET_SHARE if finals else 0.0,
+            finalists=finals,
         )
         self._state = state
         if self.resume_run is None:

@@ -26,7 +26,7 @@ class InlineExecutor:
         torch.set_num_threads(1)
         self.device = device
         self.batching = batching
-        self._context = WorkerContext(data, device)
+        self._context = WorkerContext(data, device, batching)
         self._emit = emit
         self._queue: deque[CandidateTask] = deque()
         self._flags = StopFlags()
@@ -39,23 +39,27 @@ class InlineExecutor:
         if self.batching and batchable(list(self._queue)):
             tasks = list(self._queue)
             self._queue.clear()
-            flags = self._flags
-            results = self._context.evaluate_batch(
-                tasks, self._emit, flags.keep_going, flags.is_cancelled
-            )
-            for task, result in zip(tasks, results, strict=True):
-                self._context.send_final_boundary(task, result, self._emit)
-                yield task, result
+            yield from self._train(tasks)
         while self._queue:
             task = self._queue.popleft()
             flags = self._flags
             if flags.stopped() or flags.is_cancelled(task.candidate_id):
                 yield task, TrainResult(status="cancelled", error="stopped before it started")
                 continue
+            yield from self._train([task])
+
+    def _train(self, tasks: list[CandidateTask]) -> Iterator[tuple[CandidateTask, TrainResult]]:
+        flags, context = self._flags, self._context
+        if not context.trains_stacked(tasks):
             yield (
-                task,
-                self._context.evaluate(task, self._emit, flags.keep_going, flags.is_cancelled),
+                tasks[0],
+                context.evaluate(tasks[0], self._emit, flags.keep_going, flags.is_cancelled),
             )
+            return
+        results = context.evaluate_batch(tasks, self._emit, flags.keep_going, flags.is_cancelled)
+        for task, result in zip(tasks, results, strict=True):
+            context.send_final_boundary(task, result, self._emit)
+            yield task, result
 
     def cancel(self, candidate_id: int | None = None) -> None:
         self._flags.cancel(candidate_id)

@@ -35,7 +35,12 @@ WORKER_NICENESS = 10
 
 
 def _worker_main(
-    conn: Connection, data: PreparedData, device: str, threads: int, memory_mb: int | None
+    conn: Connection,
+    data: PreparedData,
+    device: str,
+    threads: int,
+    memory_mb: int | None,
+    batching: bool,
 ) -> None:
     """Worker process: loop over tasks until told to quit or the parent goes away."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
@@ -44,7 +49,7 @@ def _worker_main(
     import torch
 
     torch.set_num_threads(threads)
-    context = WorkerContext(data, device)
+    context = WorkerContext(data, device, batching)
     if memory_mb is not None and not device.startswith("cuda"):  # CUDA maps huge address ranges
         _limit_address_space(memory_mb)
     conn.send(_READY)  # timeouts count from here, not from the spawn (importing torch takes s)
@@ -79,7 +84,7 @@ def _worker_main(
             continue
         tasks: list[CandidateTask] = message
         cancelled_ids.clear()
-        batched = len(tasks) > 1
+        batched = context.trains_stacked(tasks)
         if batched:
             results = context.evaluate_batch(
                 tasks, conn.send, keep_going, cancelled_ids.__contains__
@@ -120,12 +125,17 @@ def _limit_address_space(megabytes: int) -> None:
 
 class _Worker:
     def __init__(
-        self, ctx, data: PreparedData, device: str, threads: int, memory_mb: int | None
+        self,
+        ctx,
+        data: PreparedData,
+        device: str,
+        threads: int,
+        memory_mb: int | None,
+        batching: bool,
     ) -> None:
         self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(
-            target=_worker_main, args=(child, data, device, threads, memory_mb), daemon=True
-        )
+        args = (child, data, device, threads, memory_mb, batching)
+        self.process = ctx.Process(target=_worker_main, args=args, daemon=True)
         self.process.start()
         child.close()
         self.tasks: list[CandidateTask] = []  # what it trains now (several when batched)
@@ -168,7 +178,8 @@ class ProcessPoolExecutor:
 
     def _spawn(self, index: int) -> _Worker:
         device = worker_device(self.device, index)
-        worker = _Worker(self._ctx, self._data, device, self._threads, self.limits.memory_limit_mb)
+        memory = self.limits.memory_limit_mb
+        worker = _Worker(self._ctx, self._data, device, self._threads, memory, self.batching)
         worker.index = index
         return worker
 

@@ -41,7 +41,7 @@ class RayWorker:
     """One Ray actor: a `WorkerContext` kept for the whole run. Threaded, so that `events`
     (polled by the executor) and `control` (cancel, pause, resume) run while `train` does."""
 
-    def __init__(self, data: PreparedData, gpus: float) -> None:
+    def __init__(self, data: PreparedData, gpus: float, batching: bool = True) -> None:
         import torch
 
         torch.set_num_threads(1)  # one CPU per actor, as Ray reserved it
@@ -49,7 +49,7 @@ class RayWorker:
         # its own writable copy (torch warns about, and must never write into, the shared one).
         data = copy.deepcopy(data)
         device = "cuda" if gpus > 0 and torch.cuda.is_available() else "cpu"
-        self._context = WorkerContext(data, device)
+        self._context = WorkerContext(data, device, batching)
         self._lock = threading.Lock()
         self._events: list[Event] = []
         self.flags = StopFlags()
@@ -70,16 +70,17 @@ class RayWorker:
         def keep_going() -> bool:
             return flags.keep_going(ray_cancelled)
 
-        if len(tasks) == 1:
-            results = [self._context.evaluate(tasks[0], self._send, keep_going, flags.is_cancelled)]
-        else:
+        stacked = self._context.trains_stacked(tasks)
+        if stacked:
             results = self._context.evaluate_batch(
                 tasks, self._send, keep_going, flags.is_cancelled
             )
+        else:
+            results = [self._context.evaluate(tasks[0], self._send, keep_going, flags.is_cancelled)]
         finished = []
         for task, result in zip(tasks, results, strict=True):
             finals: list[Event] = []
-            if len(tasks) > 1:  # `evaluate` sent its own; a batch leaves them to us
+            if stacked:  # `evaluate` sent its own; a batch leaves them to us
                 self._context.send_final_boundary(task, result, finals.append)
             finished.append((task.candidate_id, result, finals))
         return self.events(), finished
@@ -146,7 +147,7 @@ class RayExecutor:
 
     # --- actors -------------------------------------------------------------------------
     def _start(self) -> _Actor:
-        return _Actor(self._remote.remote(self._data_ref, self._gpus))
+        return _Actor(self._remote.remote(self._data_ref, self._gpus, self.batching))
 
     def _wait_until_up(self, actors: list[_Actor]) -> None:
         """Wait for the first actors, so a run's first generation gets every worker (or, on a

@@ -102,11 +102,22 @@ def batchable(tasks: list[CandidateTask]) -> bool:
 
 
 class WorkerContext:
-    """Per-worker state kept for the whole run: the data and its plot grid, built once."""
+    """Per-worker state kept for the whole run: the data and its plot grid, built once.
+    `batching` False (the spec's `batching = "off"`) trains every candidate on its own."""
 
-    def __init__(self, data: PreparedData, device: str) -> None:
-        self.data, self.device = data, device
+    def __init__(self, data: PreparedData, device: str, batching: bool = True) -> None:
+        self.data, self.device, self.batching = data, device, batching
         self._grid: BoundaryGrid | None | bool = False  # False = not computed yet
+
+    def trains_stacked(self, tasks: list[CandidateTask]) -> bool:
+        """`evaluate_batch` for a planned group, and for a lone candidate too where batching
+        is on: even one network trains ~2x faster there than in `train_candidate`'s loop (no
+        autograd, no `torch.optim`, whose first use also imports torch._dynamo: ~1 s)."""
+        if len(tasks) > 1:
+            return True
+        from neurolab.train.batched_plan import supported
+
+        return self.batching and supported(tasks[0].training_genome())
 
     @property
     def grid(self) -> BoundaryGrid | None:

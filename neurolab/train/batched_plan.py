@@ -60,14 +60,17 @@ def family(genome: Genome) -> str:
     return FAMILIES[genome.optimizer]
 
 
+def supported(genome: Genome) -> bool:
+    """Whether `train_population` can train this genome (its optimizer and activations)."""
+    return genome.optimizer in FAMILIES and all(
+        ly.activation in ACTIVATIONS for ly in genome.layers
+    )
+
+
 def can_batch(genomes: Sequence[Genome]) -> bool:
     """True when `train_population` supports every genome and at least two can share a group."""
-    supported = all(
-        g.optimizer in FAMILIES and all(ly.activation in ACTIVATIONS for ly in g.layers)
-        for g in genomes
-    )
     keys = [group_key(g, math.inf) for g in genomes]
-    return supported and len(set(keys)) < len(keys)
+    return all(map(supported, genomes)) and len(set(keys)) < len(keys)
 
 
 def group_key(genome: Genome, n_train: float) -> tuple[str, float]:

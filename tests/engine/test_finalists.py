@@ -122,12 +122,12 @@ def test_folds_trained_in_one_stack_score_as_each_fold_trained_alone(tmp_path):
 def test_a_time_budget_keeps_a_generations_time_for_the_finalists():
     from neurolab.run_state import RunState
 
-    state = RunState(0.0, 100, 30.0, finalists_share=0.1)
-    assert state.reserved() == pytest.approx(3.0)  # before any generation: their share
+    state = RunState(0.0, 100, 30.0, finalists=True)
+    assert state.reserved() == 0.0  # before any generation: nothing to go by (it ends that one)
     state.generation_ended(5.0)
     state.generation_ended(6.0)
     assert state.reserved() == pytest.approx(5.5)  # an average generation
     state.generation_ended(40.0)
     assert state.reserved() == 0.0  # generations of over a third of it: the finalists won't fit
     assert RunState(0.0, 100, 30.0).reserved() == 0.0  # no finalists: the search has it all
-    assert RunState(0.0, 100, None, finalists_share=0.1).reserved() == 0.0
+    assert RunState(0.0, 100, None, finalists=True).reserved() == 0.0
