@@ -35,6 +35,15 @@ def wanted(data: PreparedData, mode: str, finalists: int) -> bool:
     return finalists >= 2 and mode == "train" and small
 
 
+def fold_cost(data: PreparedData, folds: int) -> float:
+    """A finalist's folds' training time over its own training in the search: `folds` runs,
+    each on (k - 1)/k of train + validation rather than on train alone. (The time budget keeps
+    that, times the finalists' own seconds, for them: `RunState.reserved`.)"""
+    rows = len(data.y_train) + len(data.y_val)
+    folds = max(2, min(folds, rows // 2))
+    return (folds - 1) * rows / max(1, len(data.y_train))
+
+
 def fold_indices(data: PreparedData, folds: int, seed: int) -> list[np.ndarray]:
     """Held-out rows of each fold, as indices into train + validation. Stratified for
     classification where every class has a row in each fold; folds are capped by the rows."""

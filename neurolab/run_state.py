@@ -11,6 +11,7 @@ from neurolab.execution import CandidateTask
 from neurolab.ranking import WORST_FITNESS, fitness, rank
 
 KEEP_WEIGHTS = 3  # weights of this many best candidates stay in the project file
+RESERVE_MARGIN = 1.5  # over the finalists' expected folds time: other stacks, the pool's close
 
 
 class RunState:
@@ -23,12 +24,14 @@ class RunState:
         seconds: float | None,
         *,
         keep: int = KEEP_WEIGHTS,
-        finalists: bool = False,
+        finalists: int = 0,
+        fold_cost: float = 0.0,
     ) -> None:
         self.start, self.generations, self.seconds = start, generations, seconds
         self.keep = keep  # weights of this many best candidates stay in the project file
-        self.finalists = finalists  # keep time at the end of a time budget to cross-validate them
-        self.generation_seconds: list[float] = []  # of each complete generation
+        # A time budget keeps time at its end to cross-validate this many finalists, whose
+        # folds take `fold_cost` times their own training (`finalists.fold_cost`).
+        self.finalists, self.fold_cost = finalists, fold_cost
         self.next_id = 0
         self.done = self.failed = 0
         self.generations_done = 0
@@ -57,14 +60,15 @@ class RunState:
         return self.seconds is not None and self.elapsed() >= self.seconds - self.reserved()
 
     def reserved(self) -> float:
-        """Seconds at the end of a time budget kept for the finalists: an average generation's
-        time. Not always enough: they train in this process, a generation on every worker
-        (at 60 s their folds missed it in 5 of 9 diabetes runs). Where a generation takes more
-        than a third of the budget, nothing: they would not fit, and the search has the time."""
-        if self.seconds is None or not self.finalists or not self.generation_seconds:
+        """Seconds at the end of a time budget kept for the finalists: the time their folds
+        are expected to take (what the top few took to train, times `fold_cost`), with a
+        margin. Nothing where that is over a third of the budget: the search has the time,
+        and the folds train only if the budget's end allows."""
+        finalists = self.top[: self.finalists]
+        if self.seconds is None or len(finalists) < 2:
             return 0.0
-        generation = fmean(self.generation_seconds)
-        return 0.0 if generation > self.seconds / 3 else generation
+        expected = RESERVE_MARGIN * self.fold_cost * sum(r.seconds for r in finalists)
+        return 0.0 if expected > self.seconds / 3 else expected
 
     def budget_left(self) -> bool:
         return self.seconds is None or self.elapsed() < self.seconds
@@ -100,9 +104,8 @@ class RunState:
         best = fitness(self.best) if self.best else None
         return RunProgress(generation, self.generations, self.done, self.failed, elapsed, eta, best)
 
-    def generation_ended(self, seconds: float) -> None:
-        """A generation is complete; its time counts toward `reserved`."""
-        self.generation_seconds.append(seconds)
+    def generation_ended(self) -> None:
+        """A generation is complete."""
         self.generations_done += 1
         self.generation_progress = 0.0
 

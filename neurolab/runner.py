@@ -167,7 +167,8 @@ class Runner:
             spec.budget.generations,
             spec.budget.seconds,
             keep=max(KEEP_WEIGHTS, spec.training.finalists if finals else 0),
-            finalists=finals,
+            finalists=spec.training.finalists if finals else 0,
+            fold_cost=finalists.fold_cost(data, spec.training.cv_folds),
         )
         self._state = state
         if self.resume_run is None:
@@ -352,7 +353,7 @@ class Runner:
         if self.spec.mode == "inherit" and hasattr(engine, "population_ids"):
             keep |= engine.population_ids()
         store.keep_weights(run_id, keep)
-        state.generation_ended(seconds)
+        state.generation_ended()
         self._emit(stats)
         return True
 

@@ -10,7 +10,7 @@ import pytest
 from neurolab.cli import main
 from neurolab.data import load_data
 from neurolab.events import FinalistsScored
-from neurolab.finalists import cross_validate, equal_folds, fold_indices
+from neurolab.finalists import cross_validate, equal_folds, fold_cost, fold_indices
 from neurolab.genome import Genome
 from neurolab.ranking import rank
 from neurolab.runner import Runner, candidate_seed
@@ -119,15 +119,32 @@ def test_folds_trained_in_one_stack_score_as_each_fold_trained_alone(tmp_path):
     assert run() == ({}, 3)
 
 
-def test_a_time_budget_keeps_a_generations_time_for_the_finalists():
-    from neurolab.run_state import RunState
+def test_a_time_budget_keeps_the_finalists_expected_folds_time():
+    from neurolab.events import CandidateRecord
+    from neurolab.run_state import RESERVE_MARGIN, RunState
 
-    state = RunState(0.0, 100, 30.0, finalists=True)
-    assert state.reserved() == 0.0  # before any generation: nothing to go by (it ends that one)
-    state.generation_ended(5.0)
-    state.generation_ended(6.0)
-    assert state.reserved() == pytest.approx(5.5)  # an average generation
-    state.generation_ended(40.0)
-    assert state.reserved() == 0.0  # generations of over a third of it: the finalists won't fit
+    def offer(state: RunState, metric: float, seconds: float) -> None:
+        state.worth_keeping(CandidateRecord(0, 0, {}, "ok", metric, metric, 0, 10, 5, seconds))
+
+    state = RunState(0.0, 100, 60.0, keep=5, finalists=3, fold_cost=4.0)
+    offer(state, 0.9, 0.5)
+    assert state.reserved() == 0.0  # one finalist: nothing to choose between
+    for metric, seconds in [(0.8, 0.25), (0.95, 1.0), (0.1, 9.0)]:
+        offer(state, metric, seconds)
+    # The top three (0.95, 0.9, 0.8) cross-validate; their folds take 4x their own training.
+    assert state.reserved() == pytest.approx(RESERVE_MARGIN * 4.0 * (1.0 + 0.5 + 0.25))
+    offer(state, 0.99, 5.0)  # a slow finalist: over a third of the budget, the search keeps it
+    assert state.reserved() == 0.0
     assert RunState(0.0, 100, 30.0).reserved() == 0.0  # no finalists: the search has it all
-    assert RunState(0.0, 100, None, finalists=True).reserved() == 0.0
+    untimed = RunState(0.0, 100, None, finalists=3, fold_cost=4.0)
+    offer(untimed, 0.9, 0.5)
+    offer(untimed, 0.8, 0.5)
+    assert untimed.reserved() == 0.0  # no time budget: nothing to keep
+
+
+def test_fold_cost_counts_the_folds_rows_against_the_training_rows():
+    data = load_data(DataSpec(name="iris"), "classification", 0)
+    rows, train = len(data.y_train) + len(data.y_val), len(data.y_train)
+    assert fold_cost(data, 5) == pytest.approx(4 * rows / train)
+    tiny = replace(data, x_train=data.x_train[:3], y_train=data.y_train[:3], y_val=data.y_val[:1])
+    assert fold_cost(tiny, 5) == pytest.approx(1 * 4 / 3)  # 4 rows: 2 folds at most
