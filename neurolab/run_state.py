@@ -40,6 +40,7 @@ class RunState:
         self.top: list[CandidateRecord] = []
         self.reusable: dict[int, CandidateRecord] = {}  # finished before a resume
         self.genomes: dict[int, dict] = {}  # every candidate's genome, for weight inheritance
+        self.ask_seconds = 0.0  # the engine's last ask: a generation starts only if it fits
 
     def take_reusable(self, tasks: list[CandidateTask]) -> dict[int, CandidateRecord]:
         """Records of this generation that finished before the run was interrupted."""
@@ -55,9 +56,15 @@ class RunState:
     def elapsed(self) -> float:
         return time.monotonic() - self.start
 
-    def out_of_time(self) -> bool:
-        """The search's part of the time budget is used up."""
-        return self.seconds is not None and self.elapsed() >= self.seconds - self.reserved()
+    def out_of_time(self, ahead: float = 0.0) -> bool:
+        """The search's part of the time budget is used up (or will be, `ahead` seconds on)."""
+        left = self.seconds - self.reserved() if self.seconds is not None else None
+        return left is not None and self.elapsed() + ahead >= left
+
+    def room_for_a_generation(self) -> bool:
+        """Time is left to ask the engine for one more (Optuna's ask of 64 takes seconds,
+        and it cannot be cut short)."""
+        return not self.out_of_time(ahead=self.ask_seconds)
 
     def reserved(self) -> float:
         """Seconds at the end of a time budget kept for the finalists: the time their folds

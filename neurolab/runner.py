@@ -203,10 +203,10 @@ class Runner:
                 executor.pause()
         ended = False
         try:
-            while not engine.done() and not self._stop.is_set() and not state.out_of_time():
+            while not engine.done() and not self._stop.is_set() and state.room_for_a_generation():
                 if not self._generation(store, run_id, engine, executor, state):
                     break
-            status = "stopped" if self._stop.is_set() or state.out_of_time() else "finished"
+            status = "finished" if engine.done() and not self._stop.is_set() else "stopped"
             ended = True
         finally:
             with self._lock:
@@ -304,6 +304,7 @@ class Runner:
         generation = engine.generation
         started = time.monotonic()
         proposals = engine.ask()
+        state.ask_seconds = time.monotonic() - started
         tasks = []
         for proposal in proposals:
             state.next_id += 1

@@ -51,7 +51,6 @@ from optuna.samplers import (
     CmaEsSampler,
     NSGAIISampler,
     RandomSampler,
-    TPESampler,
 )
 from optuna.trial import FrozenTrial, Trial, TrialState
 
@@ -59,6 +58,7 @@ from neurolab.errors import SpecError
 from neurolab.genome import Genome, LayerGene, SearchSpace
 from neurolab.search.base import Evaluation, Proposal, front_ids
 from neurolab.search.optuna_study import make_pruner, make_storage
+from neurolab.search.optuna_tpe import GenerationTpe
 
 SAMPLERS = ("tpe", "cmaes", "random", "nsga2")
 # 2 added intermediate values (pruning), 3 every objective's value (several objectives); the
@@ -226,12 +226,12 @@ class OptunaSearch:
                     _always_present(self.space),
                     seed=seed,
                     popsize=self.population,  # one CMA-ES generation = one NeuroLab generation
-                    independent_sampler=TPESampler(seed=seed, multivariate=False),
+                    independent_sampler=GenerationTpe(seed=seed, multivariate=False),
                     warn_independent_sampling=False,  # expected for layers and choices
                 )
             # group=True: multivariate TPE over each set of parameters that occur together,
             # which is what a conditional (define-by-run) space needs.
-            return TPESampler(
+            return GenerationTpe(
                 seed=seed,
                 multivariate=True,
                 group=True,

@@ -270,3 +270,23 @@ def test_cli_runs_optuna_with_a_sampler(tmp_path, capsys):
         run = store.latest_run()
         assert run.spec["engine"]["sampler"] == "random"
         assert {r.origin for r in store.candidates(run.run_id)} == {"optuna:random"}
+
+
+@pytest.mark.parametrize("pruner", ["median", "hyperband"])
+def test_the_cheaper_tpe_proposes_what_optunas_own_does(monkeypatch, pruner):
+    """`GenerationTpe` (one search space per generation, scipy's log_ndtr) changes the cost of
+    an ask, not its proposals: they equal stock `TPESampler`'s up to float rounding."""
+    from optuna.samplers import TPESampler
+
+    from neurolab.search import optuna_search
+
+    def proposals() -> list[dict]:
+        spec = _spec("tpe", generations=6)
+        spec = spec.model_copy(update={"engine": spec.engine.model_copy(update={"pruner": pruner})})
+        history = _genomes(drive(make_engine(spec)))
+        text = json.dumps([[g.to_dict() for g in gen] for gen in history])
+        return json.loads(text, parse_float=lambda x: round(float(x), 9))
+
+    ours = proposals()
+    monkeypatch.setattr(optuna_search, "GenerationTpe", TPESampler)
+    assert ours == proposals()

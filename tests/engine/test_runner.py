@@ -1,4 +1,5 @@
 import threading
+import time
 
 import pytest
 
@@ -131,3 +132,15 @@ def test_batching_gives_the_same_run_as_one_at_a_time(tmp_path):
     assert [r[:3] for r in batched] == [r[:3] for r in single]
     for (_, _, _, a), (_, _, _, b) in zip(batched, single, strict=True):
         assert a == pytest.approx(b, rel=1e-4)
+
+
+def test_no_generation_starts_whose_ask_would_outlast_the_budget():
+    from neurolab.run_state import RunState
+
+    state = RunState(time.monotonic() - 7.0, 100, 10.0)  # 7 of 10 s gone
+    assert state.room_for_a_generation() and not state.out_of_time()
+    state.ask_seconds = 2.5  # the engine's last ask (Optuna's, on a long study)
+    assert state.room_for_a_generation()
+    state.ask_seconds = 3.5  # it would end past the budget, where nothing can train
+    assert not state.room_for_a_generation() and not state.out_of_time()
+    assert RunState(0.0, 100, None).room_for_a_generation()  # no time budget
