@@ -13,8 +13,9 @@ method), each of these gets the same budget of S seconds of wall time on this ma
 - the plain loop people write today: an Optuna TPE study (`study.optimize(timeout=S)`) whose
   objective builds a PyTorch MLP from the same search space and trains it sequentially for
   its epochs (Adam family, minibatches), scored on validation.
-NeuroLab's best is chosen as in any run: its finalists cross-validated in the last 10 % of the
-budget (`neurolab.finalists`; how many folds fitted is printed per seed).
+NeuroLab's best is chosen as in any run: its finalists cross-validated in the time the budget
+keeps for them at its end (`neurolab.finalists`, `RunState.reserved`; how many folds fitted is
+printed per seed).
 Without a budget, at their defaults: scikit-learn's LogisticRegression (Ridge for regression),
 RandomForest, HistGradientBoosting and MLPClassifier (MLPRegressor), fitted on train +
 validation. Every method is scored on the same test rows: accuracy, or R² for diabetes.
