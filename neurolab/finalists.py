@@ -35,13 +35,17 @@ def wanted(data: PreparedData, mode: str, finalists: int) -> bool:
     return finalists >= 2 and mode == "train" and small
 
 
+def _fold_count(rows: int, folds: int) -> int:
+    """`folds`, capped so that every fold holds out at least two rows (and at least 2 folds)."""
+    return max(2, min(folds, rows // 2))
+
+
 def fold_cost(data: PreparedData, folds: int) -> float:
     """A finalist's folds' training time over its own training in the search: `folds` runs,
     each on (k - 1)/k of train + validation rather than on train alone. (The time budget keeps
     that, times the finalists' own seconds, for them: `RunState.reserved`.)"""
     rows = len(data.y_train) + len(data.y_val)
-    folds = max(2, min(folds, rows // 2))
-    return (folds - 1) * rows / max(1, len(data.y_train))
+    return (_fold_count(rows, folds) - 1) * rows / max(1, len(data.y_train))
 
 
 def fold_indices(data: PreparedData, folds: int, seed: int) -> list[np.ndarray]:
@@ -50,7 +54,7 @@ def fold_indices(data: PreparedData, folds: int, seed: int) -> list[np.ndarray]:
     from sklearn.model_selection import KFold, StratifiedKFold
 
     y = np.concatenate([data.y_train, data.y_val])
-    folds = max(2, min(folds, len(y) // 2))
+    folds = _fold_count(len(y), folds)
     rows = np.zeros((len(y), 1))
     if data.task == "classification" and np.bincount(y).min(initial=len(y)) >= folds:
         split = StratifiedKFold(folds, shuffle=True, random_state=seed).split(rows, y)

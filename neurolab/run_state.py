@@ -58,8 +58,9 @@ class RunState:
 
     def out_of_time(self, ahead: float = 0.0) -> bool:
         """The search's part of the time budget is used up (or will be, `ahead` seconds on)."""
-        left = self.seconds - self.reserved() if self.seconds is not None else None
-        return left is not None and self.elapsed() + ahead >= left
+        if self.seconds is None:
+            return False
+        return self.elapsed() + ahead >= self.seconds - self.reserved()
 
     def room_for_a_generation(self) -> bool:
         """Time is left to ask the engine for one more (Optuna's ask of 64 takes seconds,

@@ -162,12 +162,13 @@ class Runner:
         spec_dict = spec.model_copy(update={"task": data.task}).to_dict()
         engine = make_engine(spec, data.n_features, data.n_outputs)
         finals = finalists.wanted(data, spec.mode, spec.training.finalists)
+        n_finalists = spec.training.finalists if finals else 0
         state = RunState(
             time.monotonic(),
             spec.budget.generations,
             spec.budget.seconds,
-            keep=max(KEEP_WEIGHTS, spec.training.finalists if finals else 0),
-            finalists=spec.training.finalists if finals else 0,
+            keep=max(KEEP_WEIGHTS, n_finalists),
+            finalists=n_finalists,
             fold_cost=finalists.fold_cost(data, spec.training.cv_folds),
         )
         self._state = state
