@@ -13,6 +13,7 @@ one machine or a shared file system can append to safely.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import optuna
 from optuna.pruners import (
@@ -24,6 +25,11 @@ from optuna.pruners import (
 )
 
 from neurolab.errors import SpecError
+
+try:  # private: where a later Optuna moves it, the median pruner runs as it ships
+    from optuna.pruners import _percentile
+except ImportError:  # pragma: no cover
+    _percentile = None
 from neurolab.genome import SearchSpace
 
 PRUNERS = ("none", "median", "halving", "hyperband")
@@ -41,12 +47,43 @@ def make_pruner(name: str, space: SearchSpace) -> BasePruner:
     if name == "median":
         # Compares with the median of the trials that completed: in NeuroLab those of earlier
         # generations, so its decisions do not depend on the order epochs arrive in.
-        return MedianPruner(n_startup_trials=5, n_warmup_steps=warm_up)
+        return GenerationMedianPruner(n_startup_trials=5, n_warmup_steps=warm_up)
     if name == "halving":
         return SuccessiveHalvingPruner(min_resource=warm_up)
     if name == "hyperband":
         return HyperbandPruner(min_resource=warm_up, max_resource=space.max_epochs)
     raise SpecError(f"engine.pruner: {name!r} is not one of {', '.join(PRUNERS)}")
+
+
+class GenerationMedianPruner(MedianPruner):
+    """`MedianPruner` that computes each epoch's median over the completed trials once, not
+    once per report: they only change between generations, while every running candidate
+    reports every epoch (Optuna's own recomputes it from every trial each time). The same
+    decisions: the median is keyed by the epoch and how many trials have completed."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._medians: dict[tuple[int, int], float] = {}
+
+    def prune(self, study: optuna.Study, trial: optuna.trial.FrozenTrial) -> bool:
+        original = getattr(_percentile, "_get_percentile_intermediate_result_over_trials", None)
+        if original is None:  # pragma: no cover - a later Optuna moved it: prune as it ships
+            return super().prune(study, trial)
+
+        def cached(completed, direction, step, percentile, n_min_trials):
+            key = (len(completed), step)
+            if key not in self._medians:
+                if self._medians and next(iter(self._medians))[0] != key[0]:
+                    self._medians.clear()  # a generation was told: older medians are stale
+                args = (completed, direction, step, percentile, n_min_trials)
+                self._medians[key] = original(*args)
+            return self._medians[key]
+
+        _percentile._get_percentile_intermediate_result_over_trials = cached
+        try:
+            return super().prune(study, trial)
+        finally:
+            _percentile._get_percentile_intermediate_result_over_trials = original
 
 
 def make_storage(text: str | None) -> optuna.storages.BaseStorage | None:

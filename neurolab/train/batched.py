@@ -303,15 +303,17 @@ class _Group:
             for k in range(self.active_depth)
         ]
 
-    def _net(self, params: ops.Params) -> tuple[ops.Params, ops.Params]:
-        """The active stack's hidden layers and heads (in the order of its exits)."""
-        return params[: self.active_depth], [params[i] for i in self.heads]
+    def _net(self, params: ops.Params) -> ops.Net:
+        """The active stack's hidden layers and heads (in the order of its exits), bound."""
+        return ops.bind(params[: self.active_depth], [params[i] for i in self.heads], self.shape)
 
     def _bind(self, theta: torch.Tensor) -> None:
         """Train `theta` (after `_activate`): its views, and those of its gradient buffer."""
         self.theta, self.grad = theta, torch.zeros_like(theta)
-        self.params, self.grads = self._views(theta), self._views(self.grad)
-        self.net, self.grad_net = self._net(self.params), self._net(self.grads)
+        self.net, self.grad_net = self._net(self._views(theta)), self._net(self._views(self.grad))
+        k = self.n_adam  # the optimizers' rows: the Adam family's, then SGD's
+        self.rows_adam = (theta[:k], self.grad[:k])
+        self.rows_sgd = (theta[k:], self.grad[k:])
 
     def _compact(self, keep: list[int], device: torch.device) -> None:
         """Drop the rows of stopped candidates; `keep` are positions in the active stack."""
@@ -347,24 +349,24 @@ class _Group:
         return masks
 
     def _step(self, step: int) -> None:
-        k = self.n_adam
-        if k:
-            p, g = self.theta[:k], self.grad[:k]
+        if self.n_adam:
+            p, g = self.rows_adam
             ops.adam_step(
                 p, g, self.m, self.v, step, self.adam_inv_lr, self.adam_l2, self.adam_decay
             )
             if step % 1000 == 0:  # β2^t would take the floor to denormals (slow) by ~18k steps
                 self.v.clamp_min_(ops.V_FLOOR)
-        if k < self.theta.shape[0]:
-            p, g = self.theta[k:], self.grad[k:]
+        if self.n_adam < self.theta.shape[0]:
+            p, g = self.rows_sgd
             ops.sgd_step(p, g, self.buf, self.sgd_neg_lr, self.sgd_wd)
 
-    def _evaluate(self, params: ops.Params, x: torch.Tensor) -> torch.Tensor:
+    def _evaluate(self, net: ops.Net, x: torch.Tensor) -> torch.Tensor:
         """Outputs (P, outputs, rows) for a whole split (no dropout), chunked to bound memory."""
-        chunk = max(1, EVAL_ELEMENTS // max(1, params[0][0].shape[0] * max(self.dims)))
-        hidden, heads = self._net(params)
+        chunk = max(1, EVAL_ELEMENTS // max(1, net.rows * max(self.dims)))
+        if x.shape[-2] <= chunk:
+            return ops.forward(net, x, self.unit_masks)
         parts = [
-            ops.forward(hidden, heads, self.shape, x[..., lo : lo + chunk, :], self.unit_masks)
+            ops.forward(net, x[..., lo : lo + chunk, :], self.unit_masks)
             for lo in range(0, x.shape[-2], chunk)
         ]
         return torch.cat(parts, dim=2)
@@ -399,9 +401,9 @@ class _Group:
                 for mask, draws in zip(masks, self.dropouts, strict=True)
             ]
             saved: list = []
-            out = ops.forward(*self.net, self.shape, x, step_masks, saved)
+            out = ops.forward(self.net, x, step_masks, saved)
             losses, grad_out = ops.loss_and_gradient(task, out, y)
-            ops.backward(*self.net, self.grad_net, self.shape, saved, grad_out)
+            ops.backward(self.net, self.grad_net, saved, grad_out)
             self.step += 1
             self._step(self.step)
             total.add_(losses, alpha=size)  # in float64, as the single trainer's float sum
@@ -437,7 +439,7 @@ class _Group:
         while self.rows:
             epoch += 1
             train_losses = self._epoch(train, data.task, batch)
-            val_out = self._evaluate(self.params, self.val_x)
+            val_out = self._evaluate(self.net, self.val_x)
             val_losses = ops.candidate_losses(data.task, val_out, self.val_y).tolist()
             go_on = keep_going() if keep_going is not None else True
             stop[0] = stop[0] or not go_on
@@ -505,11 +507,11 @@ class _Group:
     def _finish(self, task: str, splits) -> None:
         """Metrics and weights from each candidate's best epoch, all members in one pass."""
         self._activate(list(range(len(self.genomes))), self.best_theta.device)
-        params = self._views(self.best_theta)
+        net = self._net(self._views(self.best_theta))
         scores = []
         for split, which in zip(splits, (0, 1, None), strict=True):
             x, y = self._rows(split, which)
-            scores.append(metrics(task, self._evaluate(params, x), y))
+            scores.append(metrics(task, self._evaluate(net, x), y))
         for member, result in enumerate(self.results):
             if self.best_val[member] == math.inf:
                 if result.status == "ok":

@@ -12,7 +12,7 @@ single candidate's training up to the order of float additions.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import torch
@@ -150,12 +150,43 @@ class Shape:
     exits: Exits
 
 
+@dataclass(frozen=True)
+class Net:
+    """A stack's layers sliced to the rows that use them, once per set of active rows rather
+    than every step (at these sizes a slice or transpose costs about as much as a kernel):
+    per hidden layer and per exit (head), (weight, bias, weight transposed)."""
+
+    hidden: list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]
+    heads: list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]
+    shape: Shape
+    rows: int
+
+
+def bind(hidden: Params, heads: Params, shape: Shape) -> Net:
+    """`hidden` layers and `heads` (one per exit, in the order of `shape.exits`) bound to the
+    rows of `shape`."""
+
+    def sliced(w: torch.Tensor, b: torch.Tensor, lo: int, n: int):
+        w, b = w[lo : lo + n], b[lo : lo + n]
+        return w, b, w.transpose(1, 2)
+
+    return Net(
+        [sliced(w, b, 0, n) for (w, b), n in zip(hidden, shape.counts, strict=True)],
+        [sliced(w, b, lo, n) for (w, b), (_, lo, n) in zip(heads, shape.exits, strict=True)],
+        shape,
+        sum(n for _, _, n in shape.exits),
+    )
+
+
+def _first(t: torch.Tensor, lo: int, n: int) -> torch.Tensor:
+    """Rows [lo, lo + n) of `t`, without a slice where that is all of it."""
+    return t if lo == 0 and n == t.shape[0] else t[lo : lo + n]
+
+
 def forward(
-    hidden: Params,
-    heads: Params,
-    shape: Shape,
+    net: Net,
     x: torch.Tensor,
-    masks: list[torch.Tensor | None],
+    masks: Sequence[torch.Tensor | None],
     saved: list | None = None,
 ) -> torch.Tensor:
     """Outputs (P, outputs, rows) for inputs (P, rows, features) or shared (rows, features).
@@ -164,60 +195,52 @@ def forward(
     the 0/1 unit mask of padded units and/or dropout. With `saved` a list, what backward needs
     goes there.
     """
-    rows = heads[0][0].shape[0]
-    inputs = [x if x.dim() == 3 else x.expand(rows, *x.shape)]  # inputs[k]: hidden layer k's
-    for (w, b), mix, mask, n in zip(hidden, shape.mixes, masks, shape.counts, strict=True):
-        h = inputs[-1][:n]
-        z, y_mixed, y = activate(mix, torch.baddbmm(b[:n], h, w[:n]))
+    inputs = [x if x.dim() == 3 else x.expand(net.rows, *x.shape)]  # inputs[k]: layer k's
+    layers = zip(net.hidden, net.shape.mixes, masks, net.shape.counts, strict=True)
+    for (w, b, _), mix, mask, n in layers:
+        h = _first(inputs[-1], 0, n)
+        z, y_mixed, y = activate(mix, torch.baddbmm(b, h, w))
         if saved is not None:
             saved.append((h, z, y_mixed, mask))
         inputs.append(y if mask is None else y * mask)
+    heads_in = [_first(inputs[depth], lo, n) for depth, lo, n in net.shape.exits]
     if saved is not None:
-        saved.append(inputs)
-    outs = [
-        torch.baddbmm(b[lo : lo + n], inputs[depth][lo : lo + n], w[lo : lo + n])
-        for (w, b), (depth, lo, n) in zip(heads, shape.exits, strict=True)
-    ]
+        saved.append(heads_in)
+    outs = [torch.baddbmm(b, h, w) for (w, b, _), h in zip(net.heads, heads_in, strict=True)]
     out = outs[0] if len(outs) == 1 else torch.cat(outs)
     # Handed out as (P, outputs, rows), the layout in which log_softmax over a few classes is
     # ~10x faster; the copy is tiny (a transposed matmul instead would cost 3x the head's).
     return out.transpose(1, 2).contiguous()
 
 
-def backward(
-    hidden: Params,
-    heads: Params,
-    grads: tuple[Params, Params],
-    shape: Shape,
-    saved: list,
-    grad_out: torch.Tensor,
-) -> None:
-    """Write d(sum of losses)/d(parameters) into `grads` (hidden, heads), given d/d(outputs)
-    (P, outputs, rows). Rows that do not use a layer leave its gradient rows untouched."""
-    inputs = saved[-1]
-    grad_hidden, grad_heads = grads
+def backward(net: Net, grads: Net, saved: list, grad_out: torch.Tensor) -> None:
+    """Write d(sum of losses)/d(parameters) into `grads` (`net`'s gradients, bound alike),
+    given d/d(outputs) (P, outputs, rows). Rows that do not use a layer leave its gradient rows
+    untouched."""
+    heads_in = saved[-1]
     grad_out = grad_out.transpose(1, 2).contiguous()  # (P, rows, outputs), as the heads' output
     from_head: dict[int, torch.Tensor] = {}  # depth d -> d/d(inputs[d]) of that depth's rows
-    for (w, _), (gw, gb), (depth, lo, n) in zip(heads, grad_heads, shape.exits, strict=True):
-        g = grad_out[lo : lo + n]
+    heads = zip(net.heads, grads.heads, net.shape.exits, heads_in, strict=True)
+    for (_, _, wt), (gw, gb, _), (depth, lo, n), h in heads:
+        g = _first(grad_out, lo, n)
         # bmm into a strided `out=` falls back to one matmul per row: compute, then copy.
-        gw[lo : lo + n].copy_(torch.bmm(inputs[depth][lo : lo + n].transpose(1, 2), g))
-        torch.sum(g, 1, keepdim=True, out=gb[lo : lo + n])
+        gw.copy_(torch.bmm(h.transpose(1, 2), g))
+        torch.sum(g, 1, keepdim=True, out=gb)
         if depth:
-            from_head[depth] = torch.bmm(g, w[lo : lo + n].transpose(1, 2))
+            from_head[depth] = torch.bmm(g, wt)
     dh = None  # d/d(output of layer k) of the rows that go deeper than k + 1
-    for k in range(len(hidden) - 1, -1, -1):
+    for k in range(len(net.hidden) - 1, -1, -1):
         h, z, y, mask = saved[k]
         parts = [part for part in (dh, from_head.get(k + 1)) if part is not None]
         dy = parts[0] if len(parts) == 1 else torch.cat(parts)
         if mask is not None:
             dy = dy * mask
-        dz = activate_backward(shape.mixes[k], dy, z, y)
-        (gw, gb), n = grad_hidden[k], shape.counts[k]
-        gw[:n].copy_(torch.bmm(h.transpose(1, 2), dz))
-        torch.sum(dz, 1, keepdim=True, out=gb[:n])
+        dz = activate_backward(net.shape.mixes[k], dy, z, y)
+        gw, gb, _ = grads.hidden[k]
+        gw.copy_(torch.bmm(h.transpose(1, 2), dz))
+        torch.sum(dz, 1, keepdim=True, out=gb)
         if k:
-            dh = torch.bmm(dz, hidden[k][0][:n].transpose(1, 2))
+            dh = torch.bmm(dz, net.hidden[k][2])
 
 
 def candidate_losses(task: str, outputs: torch.Tensor, y: torch.Tensor) -> torch.Tensor:

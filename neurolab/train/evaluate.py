@@ -59,8 +59,8 @@ def _evaluate_group(
     group._layout(data.n_features, data.n_outputs)
     theta = _stack(group, device)
     group._activate(list(range(len(group.genomes))), device)
-    params = group._views(theta)
-    outs = [group._evaluate(params, split.x) for split in splits]  # (P, outputs, rows)
+    net = group._net(group._views(theta))
+    outs = [group._evaluate(net, split.x) for split in splits]  # (P, outputs, rows)
     pairs = list(zip(outs, splits, strict=True))
     losses = [ops.candidate_losses(data.task, out, s.y).tolist() for out, s in pairs]
     scores = [metrics(data.task, out, s.y) for out, s in pairs]

@@ -64,6 +64,18 @@ def test_each_pruner_prunes_lagging_curves_and_resumes_exactly(pruner):
     assert head + _drive_with_curves(second, next_id=3 * 6) == decisions
 
 
+def test_the_cached_median_prunes_what_optunas_own_does(monkeypatch):
+    from optuna.pruners import MedianPruner
+
+    from neurolab.search import optuna_study
+
+    spec = _spec("tpe", generations=5).with_overrides({"engine.pruner": "median"})
+    ours = _drive_with_curves(make_engine(spec))
+    assert any(pruned_at is not None for _, pruned_at in ours)
+    monkeypatch.setattr(optuna_study, "GenerationMedianPruner", MedianPruner)
+    assert _drive_with_curves(make_engine(spec)) == ours
+
+
 def test_without_a_pruner_reports_are_ignored():
     engine = make_engine(_spec("tpe", generations=2))
     assert not engine.prunes()
