@@ -5,8 +5,10 @@
 
 Per dataset and seed (the seed also draws the train/validation/test split, the same for every
 method), each of these gets the same budget of S seconds of wall time on this machine:
-- NeuroLab GA, NeuroLab Optuna (TPE, with the `--pruner`, median by default) and NeuroLab
-  random search (`Runner`, time budget, the default search space, `--population` networks per
+- NeuroLab GA, NeuroLab Optuna (TPE, with the `--pruner`, median by default), NeuroLab Optuna
+  random (Optuna's random sampler with the same pruner: random search that stops lagging
+  curves early) and NeuroLab random search (no pruning) (`Runner`, time budget, the default
+  search space, `--population` networks per
   generation trained as stacked groups by `--workers` worker processes, 64 and 2 by default:
   the machine's two cores; the workers' start counts, but not the import of torch: they fork
   from a server that imported it once, at the benchmark's start, as the desktop app's do);
@@ -20,7 +22,8 @@ Without a budget, at their defaults: scikit-learn's LogisticRegression (Ridge fo
 RandomForest, HistGradientBoosting and MLPClassifier (MLPRegressor), fitted on train +
 validation. Every method is scored on the same test rows: accuracy, or R² for diabetes.
 Printed per dataset: test metric mean ± std over the seeds, candidates evaluated within the
-budget and seconds used; the last stdout line is one JSON object with everything.
+budget (pruned ones included, as Optuna counts trials; how many were pruned is printed) and
+seconds used; the last stdout line is one JSON object with everything.
 `--quick` is a short version (5 s budget): a smoke test of the comparison, not its result.
 """
 
@@ -47,19 +50,28 @@ DATASETS = [
     "xor",
     "diabetes",
 ]
-ENGINES = {"neurolab_ga": "ga", "neurolab_optuna": "optuna", "neurolab_random": "random"}
+# Each NeuroLab method's engine settings: Optuna's TPE, and Optuna's random sampler with the
+# same pruner (random search with early stopping of lagging curves).
+ENGINES = {
+    "neurolab_ga": {"kind": "ga"},
+    "neurolab_optuna": {"kind": "optuna", "sampler": "tpe"},
+    "neurolab_optuna_random": {"kind": "optuna", "sampler": "random"},
+    "neurolab_random": {"kind": "random"},
+}
 
 
-def _spec(name: str, engine: str, budget: float, seed: int, settings: argparse.Namespace):
+def _spec(name: str, key: str, budget: float, seed: int, settings: argparse.Namespace):
     from neurolab.spec import ExperimentSpec
 
-    extra = {"pruner": settings.pruner} if engine == "optuna" else {}
+    engine = dict(ENGINES[key])
+    if engine["kind"] == "optuna":
+        engine["pruner"] = settings.pruner
     workers = settings.workers
     return ExperimentSpec.from_dict(
         {
-            "name": f"{name}-{engine}",
+            "name": f"{name}-{key}",
             "data": {"name": name},
-            "engine": {"kind": engine, "population": settings.population, **extra},
+            "engine": {**engine, "population": settings.population},
             "budget": {"generations": 100_000, "seconds": budget},
             "execution": {"workers": workers},
             "seed": seed,
@@ -67,9 +79,7 @@ def _spec(name: str, engine: str, budget: float, seed: int, settings: argparse.N
     )
 
 
-def neurolab(
-    name: str, engine: str, budget: float, seed: int, settings: argparse.Namespace
-) -> dict:
+def neurolab(name: str, key: str, budget: float, seed: int, settings: argparse.Namespace) -> dict:
     from neurolab.events import FinalistsScored
     from neurolab.runner import Runner
     from neurolab.store import ProjectStore
@@ -83,7 +93,7 @@ def neurolab(
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "q.nlab"
         start = time.perf_counter()
-        summary = Runner(_spec(name, engine, budget, seed, settings), path, [sink]).run()
+        summary = Runner(_spec(name, key, budget, seed, settings), path, [sink]).run()
         seconds = time.perf_counter() - start
         with ProjectStore(path, create=False) as store:
             records = store.candidates(summary.run_id)
@@ -92,6 +102,7 @@ def neurolab(
     return {
         "test": None if best is None else best.test_metric,
         "candidates": len(done),
+        "pruned": sum(r.status == "pruned" for r in done),
         "seconds": seconds,
         "cv_folds": folds[0],
     }
@@ -272,8 +283,8 @@ def main() -> int:
             # One thread, as NeuroLab's inline trainer: small networks lose with more here.
             torch.set_num_threads(1)
             runs.setdefault("plain_optuna_torch", []).append(plain_optuna_torch(data, budget, seed))
-            for key, engine in ENGINES.items():
-                runs.setdefault(key, []).append(neurolab(name, engine, budget, seed, args))
+            for key in ENGINES:
+                runs.setdefault(key, []).append(neurolab(name, key, budget, seed, args))
         table[name] = {"task": data.task}
         for key, rows in runs.items():
             mean, std = _summary([r["test"] for r in rows])
@@ -285,6 +296,7 @@ def main() -> int:
             }
             if "cv_folds" in rows[0]:
                 table[name][key]["cv_folds"] = [r["cv_folds"] for r in rows]
+                table[name][key]["pruned"] = statistics.fmean(r["pruned"] for r in rows)
         _print_dataset(name, table[name])
         if args.out:  # after every dataset, so a long run that is cut short keeps what it has
             Path(args.out).write_text(json.dumps({"budget": budget, "results": table}, indent=1))
@@ -306,6 +318,7 @@ def main() -> int:
 COLUMNS = {
     "neurolab_ga": "NeuroLab GA",
     "neurolab_optuna": "NeuroLab Optuna",
+    "neurolab_optuna_random": "NeuroLab Optuna random",
     "neurolab_random": "NeuroLab random",
     "plain_optuna_torch": "Optuna + PyTorch loop",
     "baseline_linear": "LogReg / Ridge",
@@ -318,7 +331,7 @@ COLUMNS = {
 def markdown(results: dict[str, dict]) -> str:
     """The README table: test metric mean ± std (bold: NeuroLab's best engine), then the
     candidates each NeuroLab engine evaluated against the plain loop's."""
-    head = ["dataset", *COLUMNS.values(), "candidates: GA / Optuna / random / loop"]
+    head = ["dataset", *COLUMNS.values(), "candidates: GA / Optuna / Optuna random / random / loop"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for name, rows in results.items():
         rows = {
@@ -326,20 +339,24 @@ def markdown(results: dict[str, dict]) -> str:
             for k, v in rows.items()
         }
         neuro = [
-            k for k in COLUMNS if k.startswith("neurolab") and rows[k]["test_mean"] is not None
+            k
+            for k in COLUMNS
+            if k.startswith("neurolab") and rows.get(k, {}).get("test_mean") is not None
         ]
         best = max(neuro, key=lambda k: rows[k]["test_mean"]) if neuro else None
         cells = [name if rows["task"] == "classification" else f"{name} (R²)"]
         for key in COLUMNS:
-            row = rows[key]
+            row = rows.get(key, {"test_mean": None})
             text = (
                 "–"
                 if row["test_mean"] is None
                 else f"{row['test_mean']:.3f} ± {row['test_std']:.3f}"
             )
             cells.append(f"**{text}**" if key == best else text)
-        counts = [rows[k]["candidates"] for k in (*ENGINES, "plain_optuna_torch")]
-        cells.append(" / ".join(f"{c:.0f}" for c in counts))
+        counts = [
+            rows[k]["candidates"] if k in rows else None for k in (*ENGINES, "plain_optuna_torch")
+        ]
+        cells.append(" / ".join("–" if c is None else f"{c:.0f}" for c in counts))
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -356,6 +373,8 @@ def _print_dataset(name: str, rows: dict) -> None:
             else f"{row['test_mean']:.4f} ± {row['test_std']:.4f}"
         )
         folds = f"  cross-validation folds {row['cv_folds']}" if "cv_folds" in row else ""
+        if row.get("pruned"):
+            folds += f"  pruned {row['pruned']:.0f}"
         print(
             f"  {key:<24} {value}  {row['candidates']:8.1f}  {row['seconds']:6.1f}{folds}",
             flush=True,

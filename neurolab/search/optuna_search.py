@@ -307,6 +307,8 @@ class OptunaSearch:
         self._reported.clear()
         self._pruned_at.clear()
         self.generation += 1
+        if hasattr(self._pruner, "new_generation"):
+            self._pruner.new_generation()
 
     def done(self) -> bool:
         return self.generation >= self.generations
@@ -318,7 +320,8 @@ class OptunaSearch:
         distributions: dict[str, str] = {}
         for trial in trials:
             for name, dist in trial.distributions.items():
-                distributions.setdefault(name, distribution_to_json(dist))
+                if name not in distributions:  # (its JSON costs more than the lookup)
+                    distributions[name] = distribution_to_json(dist)
         return {
             "version": STATE_VERSION,
             "sampler": self.sampler,
@@ -347,6 +350,8 @@ class OptunaSearch:
         self._pending = []
         self._reported.clear()
         self._pruned_at.clear()
+        if hasattr(self._pruner, "new_generation"):  # what it kept was the old study's
+            self._pruner.new_generation()
         if self._storage is not None:  # the history is in the shared storage already
             self.study, self.generation = self._new_study(), generation
             return

@@ -12,6 +12,7 @@ one machine or a shared file system can append to safely.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,8 @@ from optuna.pruners import (
     NopPruner,
     SuccessiveHalvingPruner,
 )
+from optuna.study import StudyDirection
+from optuna.trial import TrialState
 
 from neurolab.errors import SpecError
 
@@ -56,34 +59,50 @@ def make_pruner(name: str, space: SearchSpace) -> BasePruner:
 
 
 class GenerationMedianPruner(MedianPruner):
-    """`MedianPruner` that computes each epoch's median over the completed trials once, not
-    once per report: they only change between generations, while every running candidate
-    reports every epoch (Optuna's own recomputes it from every trial each time). The same
-    decisions: the median is keyed by the epoch and how many trials have completed."""
+    """`MedianPruner` that reads the completed trials, and each epoch's median over them, once
+    per generation instead of once per report: every running candidate reports every epoch,
+    and Optuna's own re-reads the whole study each time (O(trials) in Python, in the process
+    that feeds the workers). In NeuroLab no trial completes during a generation (they are told
+    at its end), so the decisions are the same; `new_generation()` drops what it kept. (A shared
+    study's other processes do complete trials meanwhile: those count from the next generation.)
+    """
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self._medians: dict[tuple[int, int], float] = {}
+        self._completed: list[optuna.trial.FrozenTrial] | None = None
+        self._medians: dict[int, float] = {}  # epoch -> median over the completed trials
+
+    def new_generation(self) -> None:
+        self._completed = None
+        self._medians.clear()
 
     def prune(self, study: optuna.Study, trial: optuna.trial.FrozenTrial) -> bool:
-        original = getattr(_percentile, "_get_percentile_intermediate_result_over_trials", None)
-        if original is None:  # pragma: no cover - a later Optuna moved it: prune as it ships
+        if _percentile is None:  # pragma: no cover - a later Optuna moved it: prune as it ships
             return super().prune(study, trial)
-
-        def cached(completed, direction, step, percentile, n_min_trials):
-            key = (len(completed), step)
-            if key not in self._medians:
-                if self._medians and next(iter(self._medians))[0] != key[0]:
-                    self._medians.clear()  # a generation was told: older medians are stale
-                args = (completed, direction, step, percentile, n_min_trials)
-                self._medians[key] = original(*args)
-            return self._medians[key]
-
-        _percentile._get_percentile_intermediate_result_over_trials = cached
-        try:
-            return super().prune(study, trial)
-        finally:
-            _percentile._get_percentile_intermediate_result_over_trials = original
+        if self._completed is None:
+            self._completed = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+        # PercentilePruner.prune (Optuna 3.6 - 4.x), with the completed trials and medians kept.
+        completed, step = self._completed, trial.last_step
+        if not completed or len(completed) < self._n_startup_trials or step is None:
+            return False
+        if step < self._n_warmup_steps:
+            return False
+        if not _percentile._is_first_in_interval_step(
+            step, trial.intermediate_values.keys(), self._n_warmup_steps, self._interval_steps
+        ):
+            return False
+        direction = study.direction
+        best = _percentile._get_best_intermediate_result_over_steps(trial, direction)
+        if math.isnan(best):
+            return True
+        if step not in self._medians:
+            self._medians[step] = _percentile._get_percentile_intermediate_result_over_trials(
+                completed, direction, step, self._percentile, self._n_min_trials
+            )
+        median = self._medians[step]
+        if math.isnan(median):
+            return False
+        return best < median if direction == StudyDirection.MAXIMIZE else best > median
 
 
 def make_storage(text: str | None) -> optuna.storages.BaseStorage | None:
