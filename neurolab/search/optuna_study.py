@@ -29,8 +29,16 @@ from optuna.trial import TrialState
 
 from neurolab.errors import SpecError
 
-try:  # private: where a later Optuna moves it, the median pruner runs as it ships
+try:  # private: where a later Optuna moves or renames them, the median pruner runs as it ships
     from optuna.pruners import _percentile
+
+    _HELPERS = (
+        "_is_first_in_interval_step",
+        "_get_best_intermediate_result_over_steps",
+        "_get_percentile_intermediate_result_over_trials",
+    )
+    if not all(hasattr(_percentile, name) for name in _HELPERS):
+        _percentile = None  # pragma: no cover
 except ImportError:  # pragma: no cover
     _percentile = None
 from neurolab.genome import SearchSpace
@@ -81,7 +89,7 @@ class GenerationMedianPruner(MedianPruner):
             return super().prune(study, trial)
         if self._completed is None:
             self._completed = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
-        # PercentilePruner.prune (Optuna 3.6 - 4.x), with the completed trials and medians kept.
+        # PercentilePruner.prune (Optuna 3.6 - 5.1), with the completed trials and medians kept.
         completed, step = self._completed, trial.last_step
         if not completed or len(completed) < self._n_startup_trials or step is None:
             return False

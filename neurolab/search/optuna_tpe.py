@@ -125,7 +125,7 @@ class GenerationTpe(TPESampler):
         running = [t for t in trials[head:] if t.number != trial.number]
         if self._gamma is None:
             self._gamma = default_gamma
-        key = tuple(search_space.items())
+        key = tuple(search_space.items())  # one study: a sampler lives for one generation
         split = self._splits.get(key)
         if split is None or split.finished != head:  # finished trials never run again
             finished = trials[:head]

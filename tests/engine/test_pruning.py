@@ -64,16 +64,29 @@ def test_each_pruner_prunes_lagging_curves_and_resumes_exactly(pruner):
     assert head + _drive_with_curves(second, next_id=3 * 6) == decisions
 
 
-def test_the_cached_median_prunes_what_optunas_own_does(monkeypatch):
+def test_the_cached_median_and_tpe_decide_what_optunas_own_do(monkeypatch):
+    """`GenerationMedianPruner` and `GenerationTpe` (with pruned trials in its split) change the
+    cost, not the decisions or the proposals, against stock `MedianPruner` and `TPESampler`."""
     from optuna.pruners import MedianPruner
+    from optuna.samplers import TPESampler
 
-    from neurolab.search import optuna_study
+    from neurolab.search import optuna_search, optuna_study
 
     spec = _spec("tpe", generations=5).with_overrides({"engine.pruner": "median"})
-    ours = _drive_with_curves(make_engine(spec))
-    assert any(pruned_at is not None for _, pruned_at in ours)
+
+    def run() -> tuple[list, list]:
+        engine = make_engine(spec)
+        decisions = _drive_with_curves(engine)
+        proposals = [(row["params"], row["state"]) for row in engine.trials_table()]
+        return decisions, json.loads(
+            json.dumps(proposals), parse_float=lambda x: round(float(x), 9)
+        )
+
+    ours = run()
+    assert any(pruned_at is not None for _, pruned_at in ours[0])
     monkeypatch.setattr(optuna_study, "GenerationMedianPruner", MedianPruner)
-    assert _drive_with_curves(make_engine(spec)) == ours
+    monkeypatch.setattr(optuna_search, "GenerationTpe", TPESampler)
+    assert run() == ours
 
 
 def test_without_a_pruner_reports_are_ignored():
