@@ -20,7 +20,9 @@ keeps for them at its end (`neurolab.finalists`, `RunState.reserved`; how many f
 printed per seed).
 Without a budget, at their defaults: scikit-learn's LogisticRegression (Ridge for regression),
 RandomForest, HistGradientBoosting and MLPClassifier (MLPRegressor), fitted on train +
-validation. Every method is scored on the same test rows: accuracy, or R² for diabetes.
+validation. Every method is scored on the same test rows: accuracy, or R² for diabetes. On the 2-D toys
+(moons, circles, spirals, xor) the generator's own Bayes rule (`neurolab.data.bayes`) is scored
+on those rows too: the best any model can do on average, so a model above it was lucky there.
 Printed per dataset: test metric mean ± std over the seeds, candidates evaluated within the
 budget (pruned ones included, as Optuna counts trials; how many were pruned is printed) and
 seconds used; the last stdout line is one JSON object with everything.
@@ -147,6 +149,16 @@ def sklearn_baselines(data, seed: int) -> dict[str, dict]:
     return rows
 
 
+def bayes_rule(name: str, data) -> dict:
+    """The test accuracy of the toy generator's Bayes-optimal rule on the same test rows."""
+    from neurolab.data import builtin_points
+    from neurolab.data.bayes import bayes_labels
+
+    x, _ = builtin_points(name, None)
+    labels = bayes_labels(name, None, x[data.split_rows["test"]])
+    return {"test": float((labels == data.y_test).mean()), "candidates": 0, "seconds": 0.0}
+
+
 def plain_optuna_torch(data, budget: float, seed: int) -> dict:
     """What a user writes today: Optuna TPE around a sequential PyTorch training function."""
     import optuna
@@ -260,6 +272,7 @@ def main() -> int:
     import torch
 
     from neurolab.data import load_data
+    from neurolab.data.bayes import has_bayes_rule
     from neurolab.execution.process_pool import start_server
     from neurolab.spec import DataSpec
 
@@ -280,6 +293,8 @@ def main() -> int:
             data = load_data(DataSpec(name=name), None, seed)
             for key, row in sklearn_baselines(data, seed).items():
                 runs.setdefault(key, []).append(row)
+            if has_bayes_rule(name):
+                runs.setdefault("bayes_rule", []).append(bayes_rule(name, data))
             # One thread, as NeuroLab's inline trainer: small networks lose with more here.
             torch.set_num_threads(1)
             runs.setdefault("plain_optuna_torch", []).append(plain_optuna_torch(data, budget, seed))
@@ -325,6 +340,7 @@ COLUMNS = {
     "random_forest": "random forest",
     "hist_gradient_boosting": "hist. gradient boosting",
     "mlp_sklearn": "MLP (sklearn)",
+    "bayes_rule": "Bayes rule (best possible)",
 }
 
 
@@ -385,7 +401,7 @@ def _print_dataset(name: str, rows: dict) -> None:
     base = {
         k: v
         for k, v in rows.items()
-        if k not in ("task", "plain_optuna_torch") and not k.startswith("neurolab")
+        if k not in ("task", "plain_optuna_torch", "bayes_rule") and not k.startswith("neurolab")
     }
     if neuro:
         best_key = max(neuro, key=lambda k: neuro[k]["test_mean"])
@@ -405,6 +421,12 @@ def _print_dataset(name: str, rows: dict) -> None:
             f" ({plain['test_mean']:.4f})",
             flush=True,
         )
+        if "bayes_rule" in rows:
+            print(
+                f"     the generator's Bayes rule scores {rows['bayes_rule']['test_mean']:.4f}"
+                f" ± {rows['bayes_rule']['test_std']:.4f} on the same test rows",
+                flush=True,
+            )
         for key, row in neuro.items():
             print(
                 f"     {key}: {row['candidates'] / max(plain['candidates'], 1e-9):.1f}x the"
