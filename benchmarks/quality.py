@@ -1,8 +1,10 @@
 """Search quality within one wall-clock budget: NeuroLab's engines against the tools in use today.
 
     python benchmarks/quality.py [--quick] [--budget S] [--seeds N] [--workers N]
-                                 [--population N] [--pruner P] [NAME ...]
+                                 [--population N] [--pruner P] [NAME[:param=value,...] ...]
 
+NAME is a dataset (all nine by default); a built-in toy takes parameters after a colon, e.g.
+`circles:n_samples=2000` (a test split of 400 rows instead of 100).
 Per dataset and seed (the seed also draws the train/validation/test split, the same for every
 method), each of these gets the same budget of S seconds of wall time on this machine:
 - NeuroLab GA, NeuroLab Optuna (TPE, with the `--pruner`, median by default), NeuroLab Optuna
@@ -62,8 +64,21 @@ ENGINES = {
 }
 
 
-def _spec(name: str, key: str, budget: float, seed: int, settings: argparse.Namespace):
+def dataset(entry: str) -> tuple[str, dict[str, float]]:
+    """A NAME argument as (dataset name, parameters): ``circles`` or ``circles:n_samples=2000``
+    (a built-in toy with some of its parameters changed; the key of its row is the whole entry)."""
+    name, _, rest = entry.partition(":")
+    params = {}
+    for item in filter(None, rest.split(",")):
+        key, _, value = item.partition("=")
+        params[key] = float(value) if "." in value else int(value)
+    return name, params
+
+
+def _spec(entry: str, key: str, budget: float, seed: int, settings: argparse.Namespace):
     from neurolab.spec import ExperimentSpec
+
+    name, params = dataset(entry)
 
     engine = dict(ENGINES[key])
     if engine["kind"] == "optuna":
@@ -72,7 +87,7 @@ def _spec(name: str, key: str, budget: float, seed: int, settings: argparse.Name
     return ExperimentSpec.from_dict(
         {
             "name": f"{name}-{key}",
-            "data": {"name": name},
+            "data": {"name": name, "params": params},
             "engine": {**engine, "population": settings.population},
             "budget": {"generations": 100_000, "seconds": budget},
             "execution": {"workers": workers},
@@ -149,13 +164,13 @@ def sklearn_baselines(data, seed: int) -> dict[str, dict]:
     return rows
 
 
-def bayes_rule(name: str, data) -> dict:
+def bayes_rule(name: str, params: dict, data) -> dict:
     """The test accuracy of the toy generator's Bayes-optimal rule on the same test rows."""
     from neurolab.data import builtin_points
     from neurolab.data.bayes import bayes_labels
 
-    x, _ = builtin_points(name, None)
-    labels = bayes_labels(name, None, x[data.split_rows["test"]])
+    x, _ = builtin_points(name, params)
+    labels = bayes_labels(name, params, x[data.split_rows["test"]])
     return {"test": float((labels == data.y_test).mean()), "candidates": 0, "seconds": 0.0}
 
 
@@ -246,7 +261,9 @@ def _summary(values: list[float | None]) -> tuple[float | None, float | None]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("names", nargs="*", default=DATASETS)
+    parser.add_argument(
+        "names", nargs="*", default=DATASETS, help="datasets, e.g. iris or circles:n_samples=2000"
+    )
     parser.add_argument("--quick", action="store_true", help="5 s budget (a smoke test)")
     parser.add_argument("--budget", type=float, default=None, help="seconds per method (60)")
     parser.add_argument("--seeds", type=int, default=3)
@@ -287,32 +304,33 @@ def main() -> int:
         flush=True,
     )
     table: dict[str, dict] = {}
-    for name in args.names:
+    for entry in args.names:
+        name, params = dataset(entry)
         runs: dict[str, list[dict]] = {}
         for seed in range(args.seeds):
-            data = load_data(DataSpec(name=name), None, seed)
+            data = load_data(DataSpec(name=name, params=params), None, seed)
             for key, row in sklearn_baselines(data, seed).items():
                 runs.setdefault(key, []).append(row)
             if has_bayes_rule(name):
-                runs.setdefault("bayes_rule", []).append(bayes_rule(name, data))
+                runs.setdefault("bayes_rule", []).append(bayes_rule(name, params, data))
             # One thread, as NeuroLab's inline trainer: small networks lose with more here.
             torch.set_num_threads(1)
             runs.setdefault("plain_optuna_torch", []).append(plain_optuna_torch(data, budget, seed))
             for key in ENGINES:
-                runs.setdefault(key, []).append(neurolab(name, key, budget, seed, args))
-        table[name] = {"task": data.task}
+                runs.setdefault(key, []).append(neurolab(entry, key, budget, seed, args))
+        table[entry] = {"task": data.task}
         for key, rows in runs.items():
             mean, std = _summary([r["test"] for r in rows])
-            table[name][key] = {
+            table[entry][key] = {
                 "test_mean": mean,
                 "test_std": std,
                 "candidates": statistics.fmean(r["candidates"] for r in rows),
                 "seconds": statistics.fmean(r["seconds"] for r in rows),
             }
             if "cv_folds" in rows[0]:
-                table[name][key]["cv_folds"] = [r["cv_folds"] for r in rows]
-                table[name][key]["pruned"] = statistics.fmean(r["pruned"] for r in rows)
-        _print_dataset(name, table[name])
+                table[entry][key]["cv_folds"] = [r["cv_folds"] for r in rows]
+                table[entry][key]["pruned"] = statistics.fmean(r["pruned"] for r in rows)
+        _print_dataset(entry, table[entry])
         if args.out:  # after every dataset, so a long run that is cut short keeps what it has
             Path(args.out).write_text(json.dumps({"budget": budget, "results": table}, indent=1))
     print(
