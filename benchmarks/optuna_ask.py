@@ -26,14 +26,14 @@ def drive(stock: bool, generations: int, population: int, pruner: str) -> tuple[
     from optuna.samplers import TPESampler
 
     from neurolab.genome import SearchSpace
-    from neurolab.search import optuna_search, optuna_study
+    from neurolab.search import optuna_samplers, optuna_search, optuna_study
     from neurolab.search.base import Evaluation
     from neurolab.spec import SearchSpaceSpec
 
-    sampler = TPESampler if stock else optuna_search.GenerationTpe
+    sampler = TPESampler if stock else optuna_samplers.GenerationTpe
     median = MedianPruner if stock else optuna_study.GenerationMedianPruner
     with (
-        mock.patch.object(optuna_search, "GenerationTpe", sampler),
+        mock.patch.object(optuna_samplers, "GenerationTpe", sampler),
         mock.patch.object(optuna_study, "GenerationMedianPruner", median),
     ):
         space = SearchSpace.from_spec(SearchSpaceSpec())

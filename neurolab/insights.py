@@ -96,10 +96,10 @@ def fanova_importances(
     # Imported here: optuna.importance pulls in scikit-learn (over a second).
     from optuna.importance import FanovaImportanceEvaluator, get_param_importances
 
-    from neurolab.search.optuna_search import _quiet
+    from neurolab.search.optuna_study import quiet
 
     try:
-        with _quiet():
+        with quiet():
             importances = get_param_importances(
                 study, evaluator=FanovaImportanceEvaluator(seed=seed), target=target
             )
@@ -113,7 +113,7 @@ def _study(records: list[CandidateRecord]) -> optuna.Study:
     import optuna
     from optuna.distributions import CategoricalDistribution, FloatDistribution
 
-    from neurolab.search.optuna_search import _quiet
+    from neurolab.search.optuna_study import quiet
 
     params = [trial_params(r.genome) for r in records]
     seen: dict[str, list[Any]] = {}
@@ -128,7 +128,7 @@ def _study(records: list[CandidateRecord]) -> optuna.Study:
             distributions[name] = FloatDistribution(low, max(high, low + 1e-12), log=log)
         else:
             distributions[name] = CategoricalDistribution(sorted(set(values), key=str))
-    with _quiet():
+    with quiet():
         study = optuna.create_study(direction="maximize")
     for record, row in zip(records, params, strict=True):
         study.add_trial(

@@ -34,36 +34,20 @@ import importlib.util
 import logging
 import math
 import secrets
-import warnings
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import optuna
-from optuna.distributions import (
-    BaseDistribution,
-    distribution_to_json,
-    json_to_distribution,
-)
-from optuna.samplers import (
-    BaseSampler,
-    CmaEsSampler,
-    NSGAIISampler,
-    RandomSampler,
-)
-from optuna.trial import FrozenTrial, Trial, TrialState
+from optuna.samplers import BaseSampler
+from optuna.trial import Trial, TrialState
 
 from neurolab.errors import SpecError
 from neurolab.genome import Genome, LayerGene, SearchSpace
 from neurolab.search.base import Evaluation, Proposal, front_ids
-from neurolab.search.optuna_study import make_pruner, make_storage
-from neurolab.search.optuna_tpe import GenerationTpe
-
-SAMPLERS = ("tpe", "cmaes", "random", "nsga2")
-# 2 added intermediate values (pruning), 3 every objective's value (several objectives); the
-# older ones restore as before.
-STATE_VERSION = 3
+from neurolab.search.optuna_checkpoint import saved_trials, saved_values, study_state
+from neurolab.search.optuna_samplers import SAMPLERS, make_sampler
+from neurolab.search.optuna_study import make_pruner, make_storage, quiet
 
 _log = logging.getLogger(__name__)
 
@@ -72,19 +56,6 @@ def generation_seed(seed: int, generation: int, salt: int | None = None) -> int:
     """The sampler's seed for one generation: well mixed, the same in every process."""
     entropy = [seed, generation] if salt is None else [seed, generation, salt]
     return int(np.random.SeedSequence(entropy).generate_state(1)[0])
-
-
-@contextmanager
-def _quiet() -> Iterator[None]:
-    """Keep Optuna's per-study INFO lines and experimental-feature warnings off the console."""
-    level = optuna.logging.get_verbosity()
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-            yield
-    finally:
-        optuna.logging.set_verbosity(level)
 
 
 # --- the search space as Optuna parameters ----------------------------------------------
@@ -112,46 +83,6 @@ def suggest_genome(trial: Trial, space: SearchSpace) -> Genome:
         batch_size=trial.suggest_categorical("batch_size", space.batch_sizes),
         epochs=trial.suggest_int("epochs", space.min_epochs, space.max_epochs),
     )
-
-
-def _always_present(space: SearchSpace) -> frozenset[str]:
-    """The parameters every trial has: the only ones CMA-ES can model (it needs a fixed space)."""
-    names = {"n_layers", "learning_rate", "epochs"}
-    for k in range(space.min_layers):
-        names |= {f"width_{k}", f"dropout_{k}"}
-    return frozenset(names)
-
-
-class _FixedSpaceCmaEs(CmaEsSampler):
-    """CMA-ES over the numeric parameters every trial has; the rest go to the independent sampler.
-
-    Plain `CmaEsSampler` models the intersection of the finished trials' spaces, which shrinks
-    the first time a shallower network finishes (`width_0` disappears with a 0-layer trial);
-    Optuna then gives up on CMA-ES for the rest of the study. Fixing the space avoids that.
-    """
-
-    def __init__(self, names: frozenset[str], **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self._names = names
-
-    def infer_relative_search_space(
-        self, study: optuna.Study, trial: FrozenTrial
-    ) -> dict[str, BaseDistribution]:
-        space = super().infer_relative_search_space(study, trial)
-        return {name: dist for name, dist in space.items() if name in self._names}
-
-
-class _ResumableNsga2(NSGAIISampler):
-    """NSGA-II whose parents come in trial order, whether computed now or read from its cache.
-
-    Optuna caches each generation's parents (as trial ids, in trial order) in the study, but
-    returns freshly computed ones in rank order, and the order breaks crowding-distance ties
-    when the next parents are chosen. A restored study recomputes what the uninterrupted one
-    read from its cache, so without this the two would choose different parents.
-    """
-
-    def get_parent_population(self, study: optuna.Study, generation: int) -> list[FrozenTrial]:
-        return sorted(super().get_parent_population(study, generation), key=lambda t: t.number)
 
 
 # --- the engine ---------------------------------------------------------------------------
@@ -202,7 +133,7 @@ class OptunaSearch:
         self._pruned_at: dict[int, int] = {}  # position -> epoch its trial was pruned at
 
     def _new_study(self) -> optuna.Study:
-        with _quiet():
+        with quiet():
             return optuna.create_study(
                 directions=["maximize"] + ["minimize"] * (self.objectives - 1),
                 sampler=self._make_sampler(0),
@@ -214,32 +145,7 @@ class OptunaSearch:
 
     def _make_sampler(self, generation: int) -> BaseSampler:
         seed = generation_seed(self.seed, generation, self._salt)
-        with _quiet():
-            if self.sampler == "random":
-                return RandomSampler(seed=seed)
-            if self.sampler == "nsga2":
-                # One NSGA-II generation = one NeuroLab generation (its trials are asked
-                # together, so every one of them has the same parents).
-                return _ResumableNsga2(seed=seed, population_size=self.population)
-            if self.sampler == "cmaes":
-                return _FixedSpaceCmaEs(
-                    _always_present(self.space),
-                    seed=seed,
-                    popsize=self.population,  # one CMA-ES generation = one NeuroLab generation
-                    independent_sampler=GenerationTpe(seed=seed, multivariate=False),
-                    warn_independent_sampling=False,  # expected for layers and choices
-                )
-            # group=True: multivariate TPE over each set of parameters that occur together,
-            # which is what a conditional (define-by-run) space needs.
-            return GenerationTpe(
-                seed=seed,
-                multivariate=True,
-                group=True,
-                constant_liar=True,
-                # Model-based from the second generation on (or after Optuna's 10 start-up
-                # trials, when generations are larger), not only from the third.
-                n_startup_trials=min(10, self.population),
-            )
+        return make_sampler(self.sampler, self.space, self.population, seed)
 
     # --- ask / tell ---------------------------------------------------------------------
     def ask(self) -> list[Proposal]:
@@ -249,7 +155,7 @@ class OptunaSearch:
         # seed only, so a study restored from a checkpoint samples exactly the same.
         self.study.sampler = self._make_sampler(self.generation)
         proposals = []
-        with _quiet():
+        with quiet():
             for _ in range(self.population):
                 trial = self.study.ask()
                 trial.set_user_attr("generation", self.generation)
@@ -265,7 +171,7 @@ class OptunaSearch:
         if not self.prunes() or position in self._pruned_at:
             return self._pruned_at.get(position)
         trial, last = self._pending[position], self._reported.get(position, 0)
-        with _quiet():
+        with quiet():
             for epoch, loss in enumerate(val_losses, start=first_epoch):
                 if epoch <= last:
                     continue  # already reported (a live report, then the whole curve)
@@ -293,7 +199,7 @@ class OptunaSearch:
         """Tell the pending trials, in order, their (candidate id, objective values, pruned)."""
         if len(outcomes) != len(self._pending):
             raise ValueError(f"expected {len(self._pending)} results, got {len(outcomes)}")
-        with _quiet():
+        with quiet():
             for trial, (candidate_id, values, pruned) in zip(self._pending, outcomes, strict=True):
                 if candidate_id is not None:
                     trial.set_user_attr("candidate_id", candidate_id)
@@ -316,30 +222,7 @@ class OptunaSearch:
     # --- checkpoints --------------------------------------------------------------------
     def state(self) -> dict[str, Any]:
         """Every finished trial, with each parameter's distribution stored once (JSON)."""
-        trials = [t for t in self.study.get_trials(deepcopy=False) if t.state.is_finished()]
-        distributions: dict[str, str] = {}
-        for trial in trials:
-            for name, dist in trial.distributions.items():
-                if name not in distributions:  # (its JSON costs more than the lookup)
-                    distributions[name] = distribution_to_json(dist)
-        return {
-            "version": STATE_VERSION,
-            "sampler": self.sampler,
-            "generation": self.generation,
-            "distributions": distributions,
-            "trials": [
-                {
-                    "generation": trial.user_attrs.get("generation"),
-                    "candidate_id": trial.user_attrs.get("candidate_id"),
-                    "params": trial.params,
-                    "values": trial.values,
-                    "state": trial.state.name,
-                    "intermediate": {str(k): v for k, v in trial.intermediate_values.items()},
-                    "system_attrs": _plain_system_attrs(trial.system_attrs),
-                }
-                for trial in trials
-            ],
-        }
+        return study_state(self.study, self.sampler, self.generation)
 
     def restore(self, state: dict[str, Any]) -> None:
         if state.get("sampler") != self.sampler:
@@ -359,12 +242,9 @@ class OptunaSearch:
             return
         if self.sampler == "cmaes":
             _log.warning("CMA-ES could not replay its checkpoint; its distribution restarts")
-        distributions = {
-            name: json_to_distribution(text) for name, text in state["distributions"].items()
-        }
         self.study = self._new_study()
-        for saved in state["trials"]:
-            self.study.add_trial(_frozen(saved, distributions))
+        for trial in saved_trials(state):
+            self.study.add_trial(trial)
         self.generation = generation
 
     def _replay(self, saved: list[dict[str, Any]], generations: int) -> bool:
@@ -386,7 +266,7 @@ class OptunaSearch:
             ):
                 self._pending = []
                 return False
-            with _quiet():
+            with quiet():
                 for trial, record in zip(self._pending, batch, strict=True):
                     for step, value in record.get("intermediate", {}).items():
                         trial.report(value, int(step))
@@ -394,7 +274,7 @@ class OptunaSearch:
                 [
                     (
                         record.get("candidate_id"),
-                        tuple(_saved_values(record))
+                        tuple(saved_values(record))
                         if record["state"] == "COMPLETE"
                         else (-math.inf,) * self.objectives,
                         record["state"] == "PRUNED",
@@ -439,38 +319,3 @@ class OptunaSearch:
 
         target = None if self.objectives == 1 else (lambda trial: trial.values[0])
         return fanova_importances(self.study, self.seed, target)
-
-
-def _plain_system_attrs(system_attrs: dict[str, Any]) -> dict[str, Any]:
-    """The system attributes a checkpoint keeps, all plain numbers: successive halving's (and
-    Hyperband's) record of the rungs a trial passed, and NSGA-II's generation of the trial.
-    (Others, such as CMA-ES's pickled state, stay out of checkpoints.)"""
-    return {
-        k: v
-        for k, v in system_attrs.items()
-        if k.startswith("completed_rung_") or k == _ResumableNsga2._get_generation_key()
-    }
-
-
-def _saved_values(saved: dict[str, Any]) -> list[float] | None:
-    """A checkpointed trial's objective values (version ≤ 2 kept only "value")."""
-    if saved.get("values") is not None:
-        return list(saved["values"])
-    return None if saved.get("value") is None else [saved["value"]]
-
-
-def _frozen(saved: dict[str, Any], distributions: dict[str, BaseDistribution]) -> FrozenTrial:
-    user_attrs = {"generation": saved["generation"]}
-    if saved.get("candidate_id") is not None:
-        user_attrs["candidate_id"] = saved["candidate_id"]
-    state = TrialState[saved["state"]]
-    values = _saved_values(saved) if state in (TrialState.COMPLETE, TrialState.PRUNED) else None
-    return optuna.trial.create_trial(
-        state=state,
-        values=values,
-        params=saved["params"],
-        distributions={name: distributions[name] for name in saved["params"]},
-        user_attrs=user_attrs,
-        intermediate_values={int(k): v for k, v in saved.get("intermediate", {}).items()},
-        system_attrs=dict(saved.get("system_attrs", saved.get("rungs", {}))),  # v2: "rungs"
-    )

@@ -13,6 +13,9 @@ one machine or a shared file system can append to safely.
 from __future__ import annotations
 
 import math
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +47,19 @@ except ImportError:  # pragma: no cover
 from neurolab.genome import SearchSpace
 
 PRUNERS = ("none", "median", "halving", "hyperband")
+
+
+@contextmanager
+def quiet() -> Iterator[None]:
+    """Keep Optuna's per-study INFO lines and experimental-feature warnings off the console."""
+    level = optuna.logging.get_verbosity()
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            yield
+    finally:
+        optuna.logging.set_verbosity(level)
 
 
 def make_pruner(name: str, space: SearchSpace) -> BasePruner:

@@ -278,7 +278,7 @@ def test_the_cheaper_tpe_proposes_what_optunas_own_does(monkeypatch, pruner):
     an ask, not its proposals: they equal stock `TPESampler`'s up to float rounding."""
     from optuna.samplers import TPESampler
 
-    from neurolab.search import optuna_search
+    from neurolab.search import optuna_samplers
 
     def proposals() -> list[dict]:
         spec = _spec("tpe", generations=6)
@@ -288,5 +288,5 @@ def test_the_cheaper_tpe_proposes_what_optunas_own_does(monkeypatch, pruner):
         return json.loads(text, parse_float=lambda x: round(float(x), 9))
 
     ours = proposals()
-    monkeypatch.setattr(optuna_search, "GenerationTpe", TPESampler)
+    monkeypatch.setattr(optuna_samplers, "GenerationTpe", TPESampler)
     assert ours == proposals()

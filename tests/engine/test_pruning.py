@@ -70,7 +70,7 @@ def test_the_cached_median_and_tpe_decide_what_optunas_own_do(monkeypatch):
     from optuna.pruners import MedianPruner
     from optuna.samplers import TPESampler
 
-    from neurolab.search import optuna_search, optuna_study
+    from neurolab.search import optuna_samplers, optuna_study
 
     spec = _spec("tpe", generations=5).with_overrides({"engine.pruner": "median"})
 
@@ -85,7 +85,7 @@ def test_the_cached_median_and_tpe_decide_what_optunas_own_do(monkeypatch):
     ours = run()
     assert any(pruned_at is not None for _, pruned_at in ours[0])
     monkeypatch.setattr(optuna_study, "GenerationMedianPruner", MedianPruner)
-    monkeypatch.setattr(optuna_search, "GenerationTpe", TPESampler)
+    monkeypatch.setattr(optuna_samplers, "GenerationTpe", TPESampler)
     assert run() == ours
 
 
