@@ -31,8 +31,8 @@ def make_sampler(name: str, space: SearchSpace, population: int, seed: int) -> B
             # together, so every one of them has the same parents).
             return ResumableNsga2(seed=seed, population_size=population)
         if name == "cmaes":
-            return FixedSpaceCmaEs(
-                always_present(space),
+            return _FixedSpaceCmaEs(
+                _always_present(space),
                 seed=seed,
                 popsize=population,  # one CMA-ES generation = one NeuroLab generation
                 independent_sampler=GenerationTpe(seed=seed, multivariate=False),
@@ -51,7 +51,7 @@ def make_sampler(name: str, space: SearchSpace, population: int, seed: int) -> B
         )
 
 
-def always_present(space: SearchSpace) -> frozenset[str]:
+def _always_present(space: SearchSpace) -> frozenset[str]:
     """The parameters every trial has: the only ones CMA-ES can model (it needs a fixed space)."""
     names = {"n_layers", "learning_rate", "epochs"}
     for k in range(space.min_layers):
@@ -59,7 +59,7 @@ def always_present(space: SearchSpace) -> frozenset[str]:
     return frozenset(names)
 
 
-class FixedSpaceCmaEs(CmaEsSampler):
+class _FixedSpaceCmaEs(CmaEsSampler):
     """CMA-ES over the numeric parameters every trial has; the rest go to the independent sampler.
 
     Plain `CmaEsSampler` models the intersection of the finished trials' spaces, which shrinks
